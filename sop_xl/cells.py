@@ -1,0 +1,336 @@
+"""The Excel boundary: raw cell values in, numpy/pandas out, and back to cells.
+
+Excel (through xlwings, desktop or Office.js) hands a UDF scalars, flat lists, lists of lists,
+``None`` for blanks, ``datetime`` for dates and, with ``err_to_str=True``, error cells as text
+such as ``'#N/A'``. Every UDF goes through this one layer, so a function behaves the same
+whatever xlwings converted and whatever orientation the user selected:
+
+- a 1-D range may be a row, a column or a flat list (a flat list counts as a column); the
+  orientation is kept so a column in gives a column out;
+- leading and trailing blanks are trimmed (a range may be selected larger than its data);
+  blanks inside are ``NaN`` for the core to deal with;
+- text in a numeric argument, error cells included, is refused with the argument's name, the
+  value and where it was seen.
+
+:func:`boundary` turns :class:`~sop_xl.errors.SopError` into the cell text ``#SOP! ...`` and any
+other failure into ``#SOP! internal error: ...`` with the traceback in the log.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import logging
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from sop_xl.errors import SopError, show
+
+log = logging.getLogger("sop_xl")
+
+CELL_TEXT_LIMIT = 255
+EXCEL_EPOCH = dt.datetime(1899, 12, 30)
+
+Orientation = Literal["column", "row"]
+
+
+# ----------------------------------------------------------------------------------------------
+# reading
+# ----------------------------------------------------------------------------------------------
+def is_blank(value: Any) -> bool:
+    """True for what Excel hands over for an empty cell (``None``, ``''``) and for NaN."""
+    if value is None:
+        return True
+    if isinstance(value, str):
+        return value.strip() == ""
+    if isinstance(value, float):
+        return math.isnan(value)
+    return False
+
+
+def _as_rows(value: Any) -> list[list[Any]]:
+    """Any Excel value as a list of rows (a flat list is a column)."""
+    if isinstance(value, np.ndarray):
+        value = value.tolist()
+    if isinstance(value, (pd.Series, pd.Index)):
+        value = value.tolist()
+    if isinstance(value, pd.DataFrame):
+        return value.values.tolist()
+    if isinstance(value, (list, tuple)):
+        if len(value) == 0:
+            return []
+        if all(isinstance(v, (list, tuple)) for v in value):
+            return [list(v) for v in value]
+        if any(isinstance(v, (list, tuple)) for v in value):
+            raise SopError("a range must be a list of rows of the same kind; got a mixed list")
+        return [[v] for v in value]
+    return [[value]]
+
+
+def _cell_number(value: Any, name: str, where: str) -> float:
+    """One cell as a float; NaN for a blank; SopError for text, errors and booleans."""
+    if is_blank(value):
+        return math.nan
+    if isinstance(value, bool):
+        raise SopError(f"{name} must be numbers; got {value!r}{where}")
+    if isinstance(value, (int, float, np.integer, np.floating)):
+        number = float(value)
+        if math.isinf(number):
+            raise SopError(f"{name} must be finite numbers; got {value}{where}")
+        return number
+    if isinstance(value, str) and value.strip().startswith("#"):
+        raise SopError(f"{name} contains an error value; got {show(value)}{where}")
+    raise SopError(f"{name} must be numbers; got {show(value)}{where}")
+
+
+@dataclass(frozen=True)
+class Vector:
+    """A 1-D range read from Excel: float values (NaN = blank) and the orientation it came in."""
+
+    values: np.ndarray
+    orientation: Orientation
+
+    def __len__(self) -> int:
+        return len(self.values)
+
+
+def vector(value: Any, name: str, *, trim: bool = True, allow_empty: bool = False) -> Vector:
+    """Read a 1-D range of numbers.
+
+    >>> v = vector([[None], [3], [None], [5], [None]], "history")
+    >>> v.values.tolist(), v.orientation
+    ([3.0, nan, 5.0], 'column')
+    >>> vector([[1, 2, 3]], "x").orientation
+    'row'
+    """
+    rows = _as_rows(value)
+    if not rows:
+        cells: list[Any] = []
+        orientation: Orientation = "column"
+    elif len(rows) == 1 and len(rows[0]) > 1:
+        cells, orientation = rows[0], "row"
+    elif all(len(r) == 1 for r in rows):
+        cells, orientation = [r[0] for r in rows], "column"
+    else:
+        width = max(len(r) for r in rows)
+        raise SopError(
+            f"{name} must be a single row or column; got {len(rows)} rows x {width} columns"
+        )
+    label = "column" if orientation == "column" else "row"
+    numbers = np.array(
+        [_cell_number(c, name, f" at {label} position {i + 1}") for i, c in enumerate(cells)],
+        dtype=float,
+    )
+    if trim:
+        filled = np.flatnonzero(~np.isnan(numbers))
+        numbers = numbers[filled[0] : filled[-1] + 1] if filled.size else numbers[:0]
+    if numbers.size == 0 and not allow_empty:
+        raise SopError(f"{name} has no numbers; got an empty range")
+    return Vector(numbers, orientation)
+
+
+def grid(value: Any, name: str) -> np.ndarray:
+    """Read a 2-D block of numbers (NaN = blank); fully blank trailing rows/columns are dropped.
+
+    >>> grid([[1, 2, None], [3, None, None], [None, None, None]], "g").tolist()
+    [[1.0, 2.0], [3.0, nan]]
+    """
+    rows = _as_rows(value)
+    width = max((len(r) for r in rows), default=0)
+    block = np.full((len(rows), width), np.nan)
+    for i, row in enumerate(rows):
+        for j, cell in enumerate(row):
+            block[i, j] = _cell_number(cell, name, f" at row {i + 1}, column {j + 1}")
+    filled = ~np.isnan(block)
+    if not filled.any():
+        raise SopError(f"{name} has no numbers; got an empty range")
+    last_row = np.flatnonzero(filled.any(axis=1))[-1]
+    last_col = np.flatnonzero(filled.any(axis=0))[-1]
+    return block[: last_row + 1, : last_col + 1]
+
+
+def _single(value: Any, name: str) -> Any:
+    rows = _as_rows(value)
+    if len(rows) == 1 and len(rows[0]) == 1:
+        return rows[0][0]
+    if not rows:
+        return None
+    raise SopError(f"{name} must be a single cell; got a range of {len(rows)} rows")
+
+
+def number(
+    value: Any,
+    name: str,
+    *,
+    default: float | None = None,
+    integer: bool = False,
+    minimum: float | None = None,
+) -> float:
+    """Read one number; blanks take ``default`` (or are refused when there is none).
+
+    >>> number(None, "horizon", default=18, integer=True)
+    18
+    >>> number("abc", "horizon")
+    Traceback (most recent call last):
+    ...
+    sop_xl.errors.SopError: horizon must be a number; got 'abc'
+    """
+    cell = _single(value, name)
+    if is_blank(cell):
+        if default is None:
+            raise SopError(f"{name} is required; got a blank")
+        return default
+    if isinstance(cell, bool) or not isinstance(cell, (int, float, np.integer, np.floating)):
+        raise SopError(f"{name} must be a number; got {show(cell)}")
+    result = float(cell)
+    if not math.isfinite(result):
+        raise SopError(f"{name} must be a finite number; got {cell}")
+    if integer:
+        if result != round(result):
+            raise SopError(f"{name} must be a whole number; got {cell}")
+        result = int(round(result))
+    if minimum is not None and result < minimum:
+        raise SopError(f"{name} must be at least {minimum:g}; got {cell}")
+    return result
+
+
+def text(value: Any, name: str, *, default: str) -> str:
+    """Read one text argument (blank = ``default``), stripped and lower-cased.
+
+    >>> text(" Auto ", "method", default="auto")
+    'auto'
+    """
+    cell = _single(value, name)
+    if is_blank(cell):
+        return default
+    if not isinstance(cell, str):
+        raise SopError(f"{name} must be text; got {show(cell)}")
+    if cell.strip().startswith("#"):
+        raise SopError(f"{name} contains an error value; got {show(cell)}")
+    return cell.strip().lower()
+
+
+def period(value: Any, name: str, where: str = "") -> pd.Timestamp:
+    """Read a period cell: a date, an Excel serial date number, or text like ``2024-03``.
+
+    >>> period("2024-03", "Period")
+    Timestamp('2024-03-01 00:00:00')
+    >>> period(45352, "Period")
+    Timestamp('2024-03-01 00:00:00')
+    """
+    if isinstance(value, (dt.datetime, dt.date, pd.Timestamp, np.datetime64)):
+        return pd.Timestamp(value)
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and 1 <= value < 2958466:
+        return pd.Timestamp(EXCEL_EPOCH + dt.timedelta(days=float(value))).normalize()
+    if isinstance(value, str) and not value.strip().startswith("#"):
+        try:
+            return pd.Timestamp(value.strip())
+        except ValueError:
+            pass
+    raise SopError(f"{name} must be a date or a period like 2024-03; got {show(value)}{where}")
+
+
+def long_table(
+    value: Any, name: str, columns: Sequence[str] = ("Item", "Period", "Qty")
+) -> pd.DataFrame:
+    """Read a long table with a header row (Item, Period, Qty) into ``item, period, qty``.
+
+    Columns are found by header text (any case, any order, extra columns ignored); fully blank
+    rows are dropped; a blank quantity is refused in a table (a missing period is zero demand).
+    """
+    rows = _as_rows(value)
+    if len(rows) < 2:
+        raise SopError(f"{name} must have a header row and at least one data row")
+    header = [str(h).strip().lower() if not is_blank(h) else "" for h in rows[0]]
+    index = {}
+    for col in columns:
+        if col.lower() not in header:
+            raise SopError(
+                f"{name} must have a header with {', '.join(columns)}; "
+                f"missing {col!r} in {show([h for h in rows[0] if not is_blank(h)], 80)}"
+            )
+        index[col] = header.index(col.lower())
+    items, periods, qtys = [], [], []
+    for r, row in enumerate(rows[1:], start=2):
+        row = list(row) + [None] * (len(header) - len(row))
+        cells = [row[index[c]] for c in columns]
+        if all(is_blank(c) for c in cells):
+            continue
+        where = f" at row {r}"
+        item, when, qty = cells
+        if is_blank(item) or (isinstance(item, str) and item.strip().startswith("#")):
+            raise SopError(f"{name} {columns[0]} must be filled; got {show(item)}{where}")
+        items.append(str(item).strip() if not isinstance(item, float) else f"{item:g}")
+        periods.append(period(when, f"{name} {columns[1]}", where))
+        if is_blank(qty):
+            raise SopError(f"{name} {columns[2]} must be a number; got a blank{where}")
+        qtys.append(_cell_number(qty, f"{name} {columns[2]}", where))
+    if not items:
+        raise SopError(f"{name} has no data rows")
+    return pd.DataFrame({"item": items, "period": periods, "qty": qtys})
+
+
+# ----------------------------------------------------------------------------------------------
+# writing
+# ----------------------------------------------------------------------------------------------
+def _cell_out(value: Any) -> Any:
+    if isinstance(value, (np.floating, float)):
+        value = float(value)
+        if not math.isfinite(value):
+            raise SopError(f"the result has a non-finite number ({value})")
+        return value
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, np.str_):
+        return str(value)
+    return value
+
+
+def shaped(values: Any, orientation: Orientation = "column") -> list[list[Any]]:
+    """A 1-D result as Excel rows: a column (n x 1) or a row (1 x n).
+
+    >>> shaped(np.array([1.0, 2.0]))
+    [[1.0], [2.0]]
+    >>> shaped([1, 2], "row")
+    [[1, 2]]
+    """
+    cells = [_cell_out(v) for v in np.asarray(values, dtype=object).ravel()]
+    return [cells] if orientation == "row" else [[c] for c in cells]
+
+
+def block(rows: Any) -> list[list[Any]]:
+    """A 2-D result (list of rows or DataFrame values) as plain Python cells."""
+    if isinstance(rows, pd.DataFrame):
+        rows = rows.values.tolist()
+    return [[_cell_out(v) for v in row] for row in rows]
+
+
+def error_text(message: str) -> str:
+    """The cell text for a refused input: ``#SOP! message``, one line, at most 255 characters.
+
+    >>> error_text("horizon must be a whole number; got 2.5")
+    '#SOP! horizon must be a whole number; got 2.5'
+    """
+    text_ = "#SOP! " + " ".join(str(message).split())
+    return text_ if len(text_) <= CELL_TEXT_LIMIT else text_[: CELL_TEXT_LIMIT - 3] + "..."
+
+
+def boundary(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Decorate a UDF: SopError -> ``#SOP! ...``; anything else -> ``#SOP! internal error``."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except SopError as exc:
+            return error_text(str(exc))
+        except Exception as exc:  # noqa: BLE001 - a cell must never show a traceback
+            log.exception("internal error in %s", func.__name__)
+            return error_text(f"internal error: {type(exc).__name__}: {exc}")
+
+    return wrapper
