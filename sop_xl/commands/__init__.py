@@ -1,1 +1,1 @@
-"""Sub-commands of ``sop-xl``: every module here registers itself with :func:`sop_xl.cli.command`."""
+"""Sub-commands of ``sop-xl``; each module registers itself with ``sop_xl.cli.command``."""
