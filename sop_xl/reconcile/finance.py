@@ -128,7 +128,7 @@ def reconcile_table(plan: pd.DataFrame, budget: pd.DataFrame | None = None) -> p
     >>> plan = pd.DataFrame({"family": ["F", "F"], "period": ["2025-01", "2025-01"],
     ...     "demand": [10, 10], "supply": [15, 5], "price": [2.0, 2.0], "unit_cost": [1.0, 1.0]})
     >>> row = reconcile_table(plan).iloc[0]
-    >>> row[["Gap", "Revenue", "GrossMargin"]].tolist()
+    >>> row[["Gap", "Revenue", "GrossMargin"]].astype(float).tolist()
     [0.0, 30.0, 15.0]
     """
     needed = ("family", "period", "demand", "supply", "price", "unit_cost")
