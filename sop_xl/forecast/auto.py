@@ -1,0 +1,126 @@
+"""``auto``: the forecasting method chosen per series.
+
+How ``auto`` decides, in order (``y`` the clean history, ``n`` its length, ``m`` the season):
+
+1. **No demand**: no positive value at all (all zero, or only returns) -> ``zero`` (a forecast
+   of 0; there is nothing to extrapolate).
+2. **Too short to fit**: ``n < 3`` -> ``naive`` (the last value).
+3. **Intermittent or lumpy** (Syntetos-Boylan ADI >= 1.32, i.e. roughly one period in four or
+   more without demand) -> the intermittent family: Croston, SBA and TSB are each fitted on
+   the history without its last ``k = min(horizon, n // 3)`` periods and scored on those by
+   mean squared error (squared error keeps the choice mean-unbiased on zero-heavy data); the
+   best one is refitted on the whole history. With ``k < 4`` there is too little to score, and
+   SBA (Syntetos & Boylan 2005) is used, the usual default for such demand.
+4. **Everything else** -> the equal-weight mean of three models that complement each other:
+   AutoETS restricted to damped trends (``ets_damped``), the dynamic optimised Theta model
+   (``dotm``, Fiorucci et al. 2016) and the standard Theta method (``theta``). Seasonality is
+   used only when the history supports it: with ``m <= 1`` or ``n < 2m`` the members run
+   without a season; otherwise ETS keeps a seasonal component only if it lowers the AICc, and
+   the Theta models deseasonalise only when the 90% autocorrelation test at lag ``m`` finds a
+   season. Short histories fall back member by member to simpler models
+   (:mod:`sop_xl.forecast.methods`).
+
+Why this combination: on the 1,428 monthly series of the M3 competition, measured out of
+sample (``benchmarks/m3_accuracy.py``), each member is better than single AutoETS and this
+equal-weight mean was the most accurate among the combinations of AutoETS, damped AutoETS,
+AutoCES, standard, dynamic and optimised Theta that we tried; it costs about half the time of a
+full AutoETS search. Weighting members by their error on a holdout, or picking one per series by
+holdout error, did not beat the equal weights there (within 0.02 sMAPE) while doubling the
+time, so ``auto`` keeps equal weights (Claeskens et al. 2016, "the forecast combination
+puzzle").
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sop_xl.forecast.methods import Forecast, run_method
+
+COMBINATION = ("ets_damped", "dotm", "theta")
+INTERMITTENT = ("croston", "sba", "tsb")
+ADI_CUTOFF = 1.32  # Syntetos, Boylan & Croston (2005)
+MIN_SCORED_HOLDOUT = 4
+
+
+def average_demand_interval(y: np.ndarray) -> float:
+    """Average demand interval: periods per period with demand (inf without any demand).
+
+    >>> average_demand_interval(np.array([0, 2, 0, 0, 3, 0.0]))
+    3.0
+    """
+    nonzero = int(np.count_nonzero(y))
+    return y.size / nonzero if nonzero else float("inf")
+
+
+def choose(y: np.ndarray, horizon: int = 18, *, season_length: int = 12) -> str:
+    """The family ``auto`` uses for this clean history: zero, naive, intermittent or combo.
+
+    >>> choose(np.array([0.0, 0.0]))
+    'zero'
+    >>> choose(np.array([0, 0, 5, 0, 0, 3, 0, 0, 4.0]))
+    'intermittent'
+    >>> choose(np.arange(1.0, 25.0))
+    'combo'
+    """
+    if not (y > 0).any():
+        return "zero"
+    if y.size < 3:
+        return "naive"
+    if average_demand_interval(y) >= ADI_CUTOFF:
+        return "intermittent"
+    return "combo"
+
+
+def _pick_intermittent(y: np.ndarray, horizon: int) -> str:
+    k = min(horizon, y.size // 3)
+    if k < MIN_SCORED_HOLDOUT:
+        return "sba"
+    train, test = y[:-k], y[-k:]
+    scores = {}
+    for method in INTERMITTENT:
+        fc = run_method(method, train, k)
+        scores[method] = float(np.mean((fc.mean - test) ** 2))
+    return min(INTERMITTENT, key=lambda m: (scores[m], m != "sba"))
+
+
+def _combine(parts: list[Forecast], level: float | None) -> Forecast:
+    mean = np.mean([p.mean for p in parts], axis=0)
+    if level is None:
+        lower = upper = None
+    else:  # the mean of the members' bounds (quantile averaging)
+        lower = np.minimum(np.mean([p.lower for p in parts], axis=0), mean)
+        upper = np.maximum(np.mean([p.upper for p in parts], axis=0), mean)
+    used = []
+    for p in parts:
+        if p.method not in used:
+            used.append(p.method)
+    label = used[0] if len(used) == 1 else f"combo({','.join(used)})"
+    return Forecast(mean, lower, upper, label, level)
+
+
+def auto_forecast(
+    y: np.ndarray, horizon: int, *, season_length: int = 12, level: float | None = None
+) -> Forecast:
+    """Forecast a clean history with the method ``auto`` chooses (see the module notes).
+
+    Examples
+    --------
+    >>> auto_forecast(np.array([0.0, 0.0, 0.0]), 2).mean.tolist()
+    [0.0, 0.0]
+    >>> auto_forecast(np.array([0, 0, 5, 0, 0, 3, 0, 0, 4.0]), 2).method
+    'sba'
+    """
+    family = choose(y, horizon, season_length=season_length)
+    if family == "zero":
+        zeros = np.zeros(horizon)
+        bounds = (zeros, zeros) if level is not None else (None, None)
+        return Forecast(zeros, *bounds, "zero", level)
+    if family == "naive":
+        return run_method("naive", y, horizon, level=level)
+    if family == "intermittent":
+        method = _pick_intermittent(y, horizon)
+        return run_method(method, y, horizon, season_length=season_length, level=level)
+    parts = [
+        run_method(m, y, horizon, season_length=season_length, level=level) for m in COMBINATION
+    ]
+    return _combine(parts, level)

@@ -1,0 +1,237 @@
+"""Forecasting thousands of items: a long frame in, forecasts out, on all cores.
+
+The work is a map over groups of items: :func:`series_from_frame` turns the long table into one
+history per item, :func:`forecast_group` forecasts one group (a plain function of plain data,
+so it pickles), and :func:`forecast_frame` maps it over groups with any
+``concurrent.futures.Executor``: a local process pool by default, or a Dask cluster's
+executor (``distributed.Client(...).get_executor()``) for more than one machine.
+
+Period rules (DESIGN.md): within an item, a period missing between its first and last period is
+zero demand; so is every period after its last one up to the last period of the whole table
+(ERP extracts do not write zero rows). The forecast starts after the last period of the table.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Callable, Sequence
+from concurrent.futures import Executor, ProcessPoolExecutor
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from sop_xl.errors import SopError, show
+from sop_xl.forecast import forecast
+from sop_xl.forecast.history import check_horizon, check_level, check_season_length
+from sop_xl.forecast.methods import check_method
+
+FREQUENCIES = {"MS": "month", "W-MON": "week"}
+
+
+@dataclass(frozen=True)
+class Task:
+    """What one worker needs: options and a group of (item, history) pairs."""
+
+    items: tuple[str, ...]
+    histories: tuple[np.ndarray, ...]
+    horizon: int
+    method: str
+    season_length: int
+    level: float | None
+
+
+def series_from_frame(
+    frame: pd.DataFrame, *, freq: str = "MS"
+) -> tuple[list[str], list[np.ndarray], pd.DatetimeIndex]:
+    """One history per item, on a common period grid ending at the table's last period.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        Long table with columns ``item``, ``period`` (dates), ``qty`` [units].
+    freq : str, keyword-only
+        ``"MS"`` (month starts) or ``"W-MON"`` (weeks starting Monday).
+
+    Returns
+    -------
+    items, histories, grid
+        Item names in first-seen order, each item's history from its first period to the
+        table's last period (missing periods = 0), and the table's period grid.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"item": ["A", "A", "B"], "qty": [1.0, 3.0, 7.0],
+    ...     "period": pd.to_datetime(["2024-01-01", "2024-03-01", "2024-02-01"])})
+    >>> items, hist, grid = series_from_frame(frame)
+    >>> items, [h.tolist() for h in hist]
+    (['A', 'B'], [[1.0, 0.0, 3.0], [7.0, 0.0]])
+    """
+    missing = {"item", "period", "qty"} - set(frame.columns)
+    if missing:
+        raise SopError(f"the table needs columns item, period, qty; missing {sorted(missing)}")
+    if freq not in FREQUENCIES:
+        raise SopError(f"freq must be one of {', '.join(FREQUENCIES)}; got {freq!r}")
+    if frame.empty:
+        raise SopError("the table has no rows")
+    data = frame[["item", "period", "qty"]].copy()
+    data["item"] = data["item"].astype(str)
+    data["period"] = pd.to_datetime(data["period"])
+    qty = pd.to_numeric(data["qty"], errors="coerce")
+    bad = qty.isna() | ~np.isfinite(qty.fillna(0))
+    if bad.any():
+        row = data.index[bad.to_numpy()][0]
+        raise SopError(
+            f"qty must be a number; got {show(frame.loc[row, 'qty'])} for item "
+            f"{data.loc[row, 'item']!r}, period {data.loc[row, 'period']:%Y-%m-%d}"
+        )
+    data["qty"] = qty
+    on_grid = data["period"] == data["period"].dt.to_period(freq[0]).dt.start_time
+    if freq == "W-MON":
+        on_grid = data["period"].dt.dayofweek == 0
+    if not on_grid.all():
+        when = data.loc[~on_grid, "period"].iloc[0]
+        raise SopError(
+            f"period must be the first day of a {FREQUENCIES[freq]}; got {when:%Y-%m-%d}"
+        )
+    dup = data.duplicated(["item", "period"])
+    if dup.any():
+        item, when = data.loc[dup, ["item", "period"]].iloc[0]
+        raise SopError(
+            f"each item may have one row per period; got item {item!r} twice in {when:%Y-%m-%d}"
+        )
+    grid = pd.date_range(data["period"].min(), data["period"].max(), freq=freq)
+    position = grid.get_indexer(data["period"])
+    codes, items = pd.factorize(data["item"], sort=False)
+    first = np.full(len(items), len(grid))
+    np.minimum.at(first, codes, position)
+    values = np.zeros((len(items), len(grid)))
+    values[codes, position] = data["qty"].to_numpy()
+    histories = [values[i, first[i] :] for i in range(len(items))]
+    return list(items), histories, grid
+
+
+def forecast_group(
+    task: Task,
+) -> list[tuple[str, str, np.ndarray, np.ndarray | None, np.ndarray | None]]:
+    """Forecast every history of one group: [(item, method, mean, lower, upper), ...]."""
+    out = []
+    for item, y in zip(task.items, task.histories, strict=True):
+        f = forecast(
+            y, task.horizon, method=task.method, season_length=task.season_length, level=task.level
+        )
+        out.append((item, f.method, f.mean, f.lower, f.upper))
+    return out
+
+
+def _groups(n: int, workers: int, group_size: int | None) -> list[slice]:
+    size = group_size or max(10, min(200, math.ceil(n / (8 * max(workers, 1)))))
+    return [slice(i, min(i + size, n)) for i in range(0, n, size)]
+
+
+def forecast_frame(
+    frame: pd.DataFrame,
+    horizon: int = 18,
+    *,
+    method: str = "auto",
+    season_length: int = 12,
+    level: float | None = None,
+    freq: str = "MS",
+    n_jobs: int | None = None,
+    executor: Executor | None = None,
+    group_size: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> pd.DataFrame:
+    """Forecast every item of a long table.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        Long table ``item``, ``period``, ``qty`` (see :func:`series_from_frame`).
+    horizon : int
+        Number of future periods.
+    method, season_length, level : keyword-only
+        As in :func:`sop_xl.forecast.forecast`; ``method`` applies to every item.
+    freq : str, keyword-only
+        Period type: ``"MS"`` months or ``"W-MON"`` weeks.
+    n_jobs : int or None, keyword-only
+        Worker processes when no executor is given (None = all cores; 1 = in this process).
+    executor : concurrent.futures.Executor or None, keyword-only
+        Where to run the groups, e.g. a Dask ``Client.get_executor()``.
+    group_size : int or None, keyword-only
+        Items per task (default: about eight tasks per worker, 10 to 200 items each).
+    progress : callable or None, keyword-only
+        Called as ``progress(items_done, items_total)`` after each group.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Long forecasts: ``item``, ``method``, ``period``, ``forecast`` (and ``lower``,
+        ``upper`` with a ``level``), items in first-seen order.
+    """
+    horizon = check_horizon(horizon)
+    season_length = check_season_length(season_length)
+    method = check_method(method)
+    level = None if level is None else check_level(level)
+    items, histories, grid = series_from_frame(frame, freq=freq)
+    future = pd.date_range(grid[-1], periods=horizon + 1, freq=freq)[1:]
+    workers = n_jobs or os.cpu_count() or 1
+    tasks = [
+        Task(tuple(items[s]), tuple(histories[s]), horizon, method, season_length, level)
+        for s in _groups(len(items), workers, group_size)
+    ]
+    results: list = []
+    done = 0
+    if executor is None and workers == 1:
+        mapped = map(forecast_group, tasks)
+        for part in mapped:
+            results.extend(part)
+            done += len(part)
+            if progress:
+                progress(done, len(items))
+    else:
+        own = executor is None
+        pool = ProcessPoolExecutor(max_workers=workers) if own else executor
+        try:
+            for part in pool.map(forecast_group, tasks):
+                results.extend(part)
+                done += len(part)
+                if progress:
+                    progress(done, len(items))
+        finally:
+            if own:
+                pool.shutdown(cancel_futures=True)
+    return _to_frame(results, future, level is not None)
+
+
+def _to_frame(results: Sequence, future: pd.DatetimeIndex, with_interval: bool) -> pd.DataFrame:
+    h = len(future)
+    out = pd.DataFrame(
+        {
+            "item": np.repeat([r[0] for r in results], h),
+            "method": np.repeat([r[1] for r in results], h),
+            "period": np.tile(future.to_numpy(), len(results)),
+            "forecast": np.concatenate([r[2] for r in results]) if results else [],
+        }
+    )
+    if with_interval:
+        out["lower"] = np.concatenate([r[3] for r in results])
+        out["upper"] = np.concatenate([r[4] for r in results])
+    return out
+
+
+def to_wide(long: pd.DataFrame, *, value: str = "forecast") -> pd.DataFrame:
+    """Long forecasts as a grid: Item, Method, then one column per period (``YYYY-MM``).
+
+    >>> long = pd.DataFrame({"item": ["A", "A"], "method": ["naive"] * 2, "forecast": [1.0, 2.0],
+    ...     "period": pd.to_datetime(["2025-01-01", "2025-02-01"])})
+    >>> to_wide(long).columns.tolist()
+    ['Item', 'Method', '2025-01', '2025-02']
+    """
+    labels = long["period"].dt.strftime("%Y-%m")
+    grid = long.assign(label=labels).pivot(index=["item", "method"], columns="label", values=value)
+    order = pd.unique(long["item"])
+    grid = grid.reset_index().set_index("item").loc[order].reset_index()
+    grid.columns.name = None
+    return grid.rename(columns={"item": "Item", "method": "Method"})
