@@ -6,11 +6,12 @@ How ``auto`` decides, in order (``y`` the clean history, ``n`` its length, ``m``
    of 0; there is nothing to extrapolate).
 2. **Too short to fit**: ``n < 3`` -> ``naive`` (the last value).
 3. **Intermittent or lumpy** (Syntetos-Boylan ADI >= 1.32, i.e. roughly one period in four or
-   more without demand) -> the intermittent family: Croston, SBA and TSB are each fitted on
-   the history without its last ``k = min(horizon, n // 3)`` periods and scored on those by
-   mean squared error (squared error keeps the choice mean-unbiased on zero-heavy data); the
-   best one is refitted on the whole history. With ``k < 4`` there is too little to score, and
-   SBA (Syntetos & Boylan 2005) is used, the usual default for such demand.
+   more without demand) -> the intermittent family: Croston, SBA and TSB, whose smoothing
+   constants are fixed, so that their one-step forecasts at each period use only the periods
+   before it, are scored on the last ``k = min(24, n // 3)`` periods by mean squared
+   error (squared error keeps the choice mean-unbiased on zero-heavy data; the most recent
+   periods count, so demand that has stopped favours TSB, which decays). With ``k < 4`` there
+   is too little to score, and SBA (Syntetos & Boylan 2005) is used, the usual default.
 4. **Everything else** -> the equal-weight mean of three models that complement each other:
    AutoETS restricted to damped trends (``ets_damped``), the dynamic optimised Theta model
    (``dotm``, Fiorucci et al. 2016) and the standard Theta method (``theta``). Seasonality is
@@ -34,12 +35,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from sop_xl.forecast.methods import Forecast, run_method
+from sop_xl.forecast.methods import Forecast, one_step_forecasts, run_method
 
 COMBINATION = ("ets_damped", "dotm", "theta")
 INTERMITTENT = ("croston", "sba", "tsb")
 ADI_CUTOFF = 1.32  # Syntetos, Boylan & Croston (2005)
 MIN_SCORED_HOLDOUT = 4
+SCORED_PERIODS = 24
 
 
 def average_demand_interval(y: np.ndarray) -> float:
@@ -52,7 +54,7 @@ def average_demand_interval(y: np.ndarray) -> float:
     return y.size / nonzero if nonzero else float("inf")
 
 
-def choose(y: np.ndarray, horizon: int = 18, *, season_length: int = 12) -> str:
+def choose(y: np.ndarray) -> str:
     """The family ``auto`` uses for this clean history: zero, naive, intermittent or combo.
 
     >>> choose(np.array([0.0, 0.0]))
@@ -71,15 +73,14 @@ def choose(y: np.ndarray, horizon: int = 18, *, season_length: int = 12) -> str:
     return "combo"
 
 
-def _pick_intermittent(y: np.ndarray, horizon: int) -> str:
-    k = min(horizon, y.size // 3)
+def _pick_intermittent(y: np.ndarray) -> str:
+    k = min(SCORED_PERIODS, y.size // 3)
     if k < MIN_SCORED_HOLDOUT:
         return "sba"
-    train, test = y[:-k], y[-k:]
     scores = {}
     for method in INTERMITTENT:
-        fc = run_method(method, train, k)
-        scores[method] = float(np.mean((fc.mean - test) ** 2))
+        fitted = one_step_forecasts(method, y)[-k:]
+        scores[method] = float(np.mean((fitted - y[-k:]) ** 2))
     return min(INTERMITTENT, key=lambda m: (scores[m], m != "sba"))
 
 
@@ -110,7 +111,7 @@ def auto_forecast(
     >>> auto_forecast(np.array([0, 0, 5, 0, 0, 3, 0, 0, 4.0]), 2).method
     'sba'
     """
-    family = choose(y, horizon, season_length=season_length)
+    family = choose(y)
     if family == "zero":
         zeros = np.zeros(horizon)
         bounds = (zeros, zeros) if level is not None else (None, None)
@@ -118,7 +119,7 @@ def auto_forecast(
     if family == "naive":
         return run_method("naive", y, horizon, level=level)
     if family == "intermittent":
-        method = _pick_intermittent(y, horizon)
+        method = _pick_intermittent(y)
         return run_method(method, y, horizon, season_length=season_length, level=level)
     parts = [
         run_method(m, y, horizon, season_length=season_length, level=level) for m in COMBINATION

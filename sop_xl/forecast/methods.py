@@ -187,6 +187,21 @@ def _fit(
     return mean, lower, upper
 
 
+def one_step_forecasts(method: str, y: np.ndarray) -> np.ndarray:
+    """In-sample one-step forecasts of a method (NaN where it has none yet).
+
+    For the intermittent methods, whose smoothing constants are fixed, the forecast at ``t``
+    uses only ``y[:t]``: these are genuine out-of-sample one-step forecasts.
+
+    >>> one_step_forecasts("croston", np.array([0, 4, 0, 4.0])).round(2).tolist()
+    [nan, 0.0, 2.0, 2.0]
+    """
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore")
+        out = SPECS[method].build(1).forecast(y=y, h=1, fitted=True)
+    return np.asarray(out["fitted"], dtype=float)
+
+
 def run_method(
     method: str, y: np.ndarray, horizon: int, *, season_length: int = 12, level: float | None = None
 ) -> Forecast:
