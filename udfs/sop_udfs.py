@@ -9,10 +9,13 @@ of each function is the help text Excel shows.
 
 from __future__ import annotations
 
+import numpy as np
 import xlwings as xw
 
 import sop_xl
 from sop_xl import cells
+import sop_xl.forecast as forecast_core
+from sop_xl.forecast import batch as forecast_batch
 from sop_xl.forecast import metrics, segmentation
 
 RANGE = {"ndim": 2, "err_to_str": True}
@@ -28,6 +31,76 @@ def sop_version():
 # ---------------------------------------------------------------------------------------------
 # forecasting and accuracy (sop_xl.forecast)
 # ---------------------------------------------------------------------------------------------
+_HISTORY_DOC = "Demand per period, oldest first: a row or a column; blanks inside are filled."
+_METHOD_DOC = (
+    "auto, naive, snaive, ma, ses, holt, damped, hw_add, hw_mul, ets, theta, arima, croston, "
+    "sba or tsb (auto)."
+)
+_SEASON_DOC = "Periods per season: 12 for months, 52 for weeks; 0 or 1 = no season (12)."
+
+
+def _forecast_args(history, horizon, method, season_length):
+    return (
+        cells.vector(history, "history"),
+        cells.number(horizon, "horizon", default=18, integer=True, minimum=1),
+        cells.text(method, "method", default="auto"),
+        cells.number(season_length, "season_length", default=12, integer=True, minimum=0),
+    )
+
+
+@xw.func
+@xw.arg("history", **RANGE, doc=_HISTORY_DOC)
+@xw.arg("horizon", doc="Number of future periods to forecast (18).")
+@xw.arg("method", doc=_METHOD_DOC)
+@xw.arg("season_length", doc=_SEASON_DOC)
+@cells.boundary
+def sop_forecast(history, horizon=18, method="auto", season_length=12):
+    """Statistical forecast of a demand history: a column of `horizon` values, never negative."""
+    y, h, name, m = _forecast_args(history, horizon, method, season_length)
+    return cells.shaped(forecast_core.forecast(y.values, h, method=name, season_length=m).mean)
+
+
+@xw.func
+@xw.arg("history", **RANGE, doc=_HISTORY_DOC)
+@xw.arg("horizon", doc="Number of future periods to forecast (18).")
+@xw.arg("level", doc="Coverage of the two-sided interval as a fraction (0.9).")
+@xw.arg("method", doc=_METHOD_DOC)
+@xw.arg("season_length", doc=_SEASON_DOC)
+@cells.boundary
+def sop_forecast_interval(history, horizon=18, level=0.9, method="auto", season_length=12):
+    """Forecast with a prediction interval: `horizon` rows of forecast, lower, upper."""
+    y, h, name, m = _forecast_args(history, horizon, method, season_length)
+    coverage = cells.number(level, "level", default=0.9)
+    f = forecast_core.forecast(y.values, h, method=name, season_length=m, level=coverage)
+    return cells.block(np.column_stack([f.mean, f.lower, f.upper]))
+
+
+@xw.func
+@xw.arg("actuals", **RANGE, doc="Long table with a header row: Item, Period, Qty.")
+@xw.arg("horizon", doc="Number of future periods to forecast (18).")
+@xw.arg("method", doc=_METHOD_DOC)
+@xw.arg("season_length", doc=_SEASON_DOC)
+@cells.boundary
+def sop_forecast_table(actuals, horizon=18, method="auto", season_length=12):
+    """Forecast every item of a long table: header Item, Method, then one column per period."""
+    table = cells.long_table(actuals, "actuals")
+    h = cells.number(horizon, "horizon", default=18, integer=True, minimum=1)
+    name = cells.text(method, "method", default="auto")
+    m = cells.number(season_length, "season_length", default=12, integer=True, minimum=0)
+    long = forecast_batch.forecast_frame(table, h, method=name, season_length=m, n_jobs=1)
+    wide = forecast_batch.to_wide(long)
+    return [list(wide.columns)] + cells.block(wide)
+
+
+@xw.func
+@xw.arg("history", **RANGE, doc=_HISTORY_DOC)
+@xw.arg("season_length", doc=_SEASON_DOC)
+@cells.boundary
+def sop_method(history, season_length=12):
+    """The forecasting method that auto picks for this history."""
+    y = cells.vector(history, "history")
+    m = cells.number(season_length, "season_length", default=12, integer=True, minimum=0)
+    return forecast_core.method_for(y.values, season_length=m)
 
 
 @xw.func
