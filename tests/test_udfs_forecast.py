@@ -6,10 +6,11 @@ import datetime as dt
 
 import numpy as np
 import pytest
-from xlwings_server import as_matrix, through_xlwings
 
 import sop_udfs
 from sop_xl.forecast import forecast
+
+from xlwings_server import as_matrix, through_xlwings
 
 SEASONAL = [float(100 + 20 * np.sin(2 * np.pi * t / 12) + t) for t in range(36)]
 
