@@ -1,0 +1,241 @@
+"""The workbook gateway the S&OP cycle reads and writes through.
+
+:class:`Book` is the interface: the cycle, the macros and the command line call only these
+methods, so the same cycle runs on a file (:class:`FileBook`, openpyxl, headless) and, later, on
+a workbook open in Excel (an xlwings implementation with the same methods).
+
+Rules the gateway keeps:
+
+- tables are found by name and columns by header text (users move tables, add columns, sort);
+- input tables are never written (``write_table`` refuses them);
+- nothing reaches the disk before :meth:`FileBook.save`, which writes atomically: a failure
+  leaves the previous file exactly as it was.
+
+Examples
+--------
+>>> from sop_xl.workbook.book import new_book
+>>> book = new_book()
+>>> book.read_table("tblActuals").columns.tolist()
+['Item', 'Period', 'Qty']
+>>> book.settings()["Horizon"]
+18
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import getpass
+import io
+import os
+from pathlib import Path
+from typing import Any, Protocol, runtime_checkable
+
+import pandas as pd
+from openpyxl import Workbook, load_workbook
+
+from sop_xl.errors import SopError, show
+from sop_xl.files import atomic_path
+from sop_xl.workbook import schema, tables
+from sop_xl.workbook.settings import read_settings
+from sop_xl.workbook.styles import register_styles
+
+
+@runtime_checkable
+class Book(Protocol):
+    """What the cycle needs from a workbook, whatever holds it (a file, a live Excel book)."""
+
+    def sheet_names(self) -> list[str]:
+        """Sheet names, in workbook order."""
+        ...
+
+    def table_names(self) -> dict[str, str]:
+        """Every table with the sheet it is on."""
+        ...
+
+    def locate(self, name: str) -> tables.Location:
+        """Where table ``name`` is (sheet, range, header row, headers)."""
+        ...
+
+    def read_table(self, name: str) -> pd.DataFrame:
+        """Data rows of table ``name``: columns = header texts, index = Excel row numbers."""
+        ...
+
+    def write_table(self, name: str, frame: pd.DataFrame) -> None:
+        """Replace the rows of output table ``name`` with ``frame``."""
+        ...
+
+    def append_rows(self, name: str, frame: pd.DataFrame) -> None:
+        """Add ``frame``'s rows at the end of output table ``name`` (Log, History)."""
+        ...
+
+    def settings(self) -> dict[str, Any]:
+        """tblSettings as typed values, defaults filled in for missing keys."""
+        ...
+
+    def log(self, action: str, rows: int = 0, seconds: float = 0.0, messages: str = "") -> None:
+        """Append one row to tblLog."""
+        ...
+
+
+class FileBook:
+    """A workbook file opened with openpyxl; all changes stay in memory until :meth:`save`.
+
+    Parameters
+    ----------
+    workbook : openpyxl.Workbook
+        The workbook, loaded with formulas (not ``data_only``).
+    path : path-like, optional
+        Where it came from; :meth:`save` writes back there by default.
+    """
+
+    def __init__(self, workbook: Workbook, path: str | os.PathLike[str] | None = None) -> None:
+        self.workbook = workbook
+        self.path = Path(path) if path is not None else None
+        self._values: Workbook | None = None  # cached formula results, loaded on demand
+        register_styles(workbook)
+
+    # -- reading --------------------------------------------------------------------------
+    def sheet_names(self) -> list[str]:
+        return list(self.workbook.sheetnames)
+
+    def table_names(self) -> dict[str, str]:
+        return tables.all_tables(self.workbook)
+
+    def locate(self, name: str) -> tables.Location:
+        ws, tbl = tables.find_table(self.workbook, name)
+        return tables.locate(ws, tbl)
+
+    def read_table(self, name: str) -> pd.DataFrame:
+        """Data rows of ``name``; a formula cell gives its last calculated value.
+
+        Raises
+        ------
+        SopError
+            When the table is missing or lacks a column the schema requires.
+        """
+        ws, tbl = tables.find_table(self.workbook, name)
+        loc = tables.locate(ws, tbl)
+        spec = schema.TABLES.get(tbl.displayName)
+        if spec is not None:
+            missing = [c.name for c in spec.columns if c.required and c.name not in loc.headers]
+            if missing:
+                raise SopError(
+                    f"table {tbl.displayName} on sheet {ws.title} has no column "
+                    f"{show(missing[0])}; its headers are {list(loc.headers)}"
+                )
+        frame = tables.read_cells(ws, loc)
+        return self._with_values(ws.title, loc, frame)
+
+    def _with_values(self, sheet: str, loc: tables.Location, frame: pd.DataFrame) -> pd.DataFrame:
+        """Replace formulas by the values Excel (or LibreOffice) last calculated, if any."""
+        is_formula = frame.map(lambda v: isinstance(v, str) and v.startswith("="))
+        if not is_formula.to_numpy().any():
+            return frame
+        values = self._value_book()
+        if values is None:
+            return frame
+        ws = values[sheet]
+        frame = frame.copy()
+        for row, col in zip(*is_formula.to_numpy().nonzero(), strict=True):
+            excel_row = int(frame.index[row])
+            cached = ws.cell(excel_row, loc.first_col + int(col)).value
+            if cached is not None:
+                frame.iat[row, col] = cached
+        return frame
+
+    def _value_book(self) -> Workbook | None:
+        if self._values is None and self.path is not None and self.path.exists():
+            self._values = load_workbook(self.path, data_only=True)
+        return self._values
+
+    def settings(self) -> dict[str, Any]:
+        return read_settings(self.read_table("tblSettings"))
+
+    # -- writing --------------------------------------------------------------------------
+    def _output(self, name: str):
+        ws, tbl = tables.find_table(self.workbook, name)
+        spec = schema.TABLES.get(tbl.displayName)
+        if spec is not None and spec.role == "input":
+            raise SopError(
+                f"table {tbl.displayName} on sheet {ws.title} is an input table; "
+                "sop-xl never rewrites input tables"
+            )
+        return ws, tbl
+
+    def write_table(self, name: str, frame: pd.DataFrame) -> None:
+        """Replace the rows of output table ``name`` with ``frame`` (columns by header).
+
+        The frame's columns become the table's columns (the fixed headers of the schema first,
+        then, for a wide table, one text header per period); user columns are kept at the
+        right. The table is resized, old rows cleared, styles applied.
+        """
+        ws, tbl = self._output(name)
+        spec = schema.TABLES.get(tbl.displayName)
+        if spec is not None:
+            missing = [h for h in spec.headers if h not in map(str, frame.columns)]
+            if missing:
+                raise SopError(
+                    f"cannot write {tbl.displayName}: the data has no column {missing[0]!r}"
+                )
+        tables.write_rows(ws, tbl, frame, spec)
+
+    def append_rows(self, name: str, frame: pd.DataFrame) -> None:
+        ws, tbl = self._output(name)
+        tables.append_rows(ws, tbl, frame)
+
+    def log(self, action: str, rows: int = 0, seconds: float = 0.0, messages: str = "") -> None:
+        try:
+            user = getpass.getuser()
+        except (KeyError, OSError):  # no login name (containers)
+            user = ""
+        now = dt.datetime.now().replace(microsecond=0).isoformat(sep=" ")
+        row = {
+            "Time": now,
+            "User": user,
+            "Action": action,
+            "Rows": int(rows),
+            "Seconds": round(float(seconds), 2),
+            "Messages": " ".join(str(messages).split())[:2000],
+        }
+        self.append_rows("tblLog", pd.DataFrame([row]))
+
+    # -- saving ---------------------------------------------------------------------------
+    def save(self, path: str | os.PathLike[str] | None = None) -> Path:
+        """Write the workbook atomically to ``path`` (default: where it was opened)."""
+        target = Path(path) if path is not None else self.path
+        if target is None:
+            raise SopError("save needs a file name: this workbook was not opened from a file")
+        buffer = io.BytesIO()
+        self.workbook.save(buffer)  # serialise first: a failure here touches no file
+        with atomic_path(target) as tmp:
+            tmp.write_bytes(buffer.getvalue())
+        self.path = target
+        self._values = None
+        return target
+
+
+def open_book(path: str | os.PathLike[str]) -> FileBook:
+    """Open the workbook file at ``path``.
+
+    Raises
+    ------
+    SopError
+        When the file does not exist or is not an .xlsx/.xlsm workbook.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise SopError(f"workbook {path} does not exist")
+    keep_vba = path.suffix.lower() == ".xlsm"
+    try:
+        wb = load_workbook(path, keep_vba=keep_vba)
+    except Exception as exc:  # openpyxl raises many types on a file that is no workbook
+        reason = " ".join(str(exc).split())[:120] or type(exc).__name__
+        raise SopError(f"cannot open {path} as an Excel workbook: {reason}") from None
+    return FileBook(wb, path)
+
+
+def new_book() -> FileBook:
+    """A fresh template workbook in memory (not yet saved)."""
+    from sop_xl.workbook.builder import build_template
+
+    return FileBook(build_template())

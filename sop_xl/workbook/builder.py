@@ -1,0 +1,363 @@
+"""Build the S&OP template workbook with openpyxl.
+
+``workbook_templates/sop_template.xlsx`` is exactly what :func:`build_template` writes; a test
+rebuilds it and compares sheets, tables, cells, validations and formats. Run
+``python -m sop_xl.workbook.builder`` to refresh the committed file after changing the layout.
+
+Layout of every table sheet: row 1 the title, row 2 who fills it and what it is for, row 3 the
+totals (``SUBTOTAL``, so a filter on Family shows family totals), row 4 the table headers
+(frozen), data from row 5. An input table sits on the left of its sheet and grows down; the
+output table next to it grows right (one column per plan period).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from openpyxl import Workbook
+from openpyxl.comments import Comment
+from openpyxl.formatting.rule import FormulaRule
+from openpyxl.styles import Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.table import Table as XlTable
+from openpyxl.worksheet.table import TableColumn, TableStyleInfo
+from openpyxl.worksheet.worksheet import Worksheet
+
+from sop_xl.files import atomic_path
+from sop_xl.workbook import schema, styles
+from sop_xl.workbook.charts import add_kpi_charts
+from sop_xl.workbook.start import build_start
+from sop_xl.workbook.tables import Location, locate
+
+TEMPLATE_PATH = Path(__file__).resolve().parents[2] / "workbook_templates" / "sop_template.xlsx"
+
+HEADER_ROW = 4
+GAP = 1  # empty columns between two tables on one sheet
+PERIOD_SPAN = 160  # columns of a wide table that conditional formatting covers
+ROW_SPAN = 20000  # rows that validation and conditional formatting cover
+KPI_CHART_ANCHORS = ["H4", "Q4", "H20", "Q20"]
+KPI_TREND_COL = 27  # column AA, right of the charts
+
+
+def _red() -> dict:
+    return {
+        "fill": PatternFill("solid", bgColor=styles.RED_FILL),
+        "font": Font(color=styles.RED_FONT),
+    }
+
+
+def _amber() -> dict:
+    return {
+        "fill": PatternFill("solid", bgColor=styles.AMBER_FILL),
+        "font": Font(color=styles.AMBER_FONT),
+    }
+
+
+def _green() -> dict:
+    return {
+        "fill": PatternFill("solid", bgColor=styles.GREEN_FILL),
+        "font": Font(color=styles.GREEN_FONT),
+    }
+
+
+def _add_table(ws: Worksheet, spec: schema.Table, first_col: int, rows: list[list] | None = None):
+    """Write ``spec``'s headers at (HEADER_ROW, first_col), the rows below, and the Table."""
+    rows = rows or [[None] * len(spec.columns)]
+    head_style = styles.header_style_name(spec.role)
+    for j, column in enumerate(spec.columns):
+        col = first_col + j
+        cell = ws.cell(HEADER_ROW, col, column.name)
+        cell.style = head_style
+        note = Comment(f"{column.description}", "sop-xl", width=220, height=60)
+        cell.comment = note
+        ws.column_dimensions[get_column_letter(col)].width = column.width
+        for i, row in enumerate(rows):
+            data = ws.cell(HEADER_ROW + 1 + i, col, row[j])
+            data.style = styles.style_name(spec.role, column.kind)
+    last_col = first_col + len(spec.columns) - 1
+    ref = f"{get_column_letter(first_col)}{HEADER_ROW}:{get_column_letter(last_col)}"
+    ref += f"{HEADER_ROW + len(rows)}"
+    table = XlTable(displayName=spec.name, ref=ref)
+    table.tableColumns = [TableColumn(id=i + 1, name=h) for i, h in enumerate(spec.headers)]
+    table.tableStyleInfo = TableStyleInfo(
+        name="TableStyleLight1", showRowStripes=False, showColumnStripes=False
+    )
+    ws.add_table(table)
+    for name in spec.totals:
+        j = spec.headers.index(name)
+        cell = ws.cell(HEADER_ROW - 1, first_col + j, f"=SUBTOTAL(109,{spec.name}[{name}])")
+        cell.style = "SOP Total"
+        cell.number_format = styles.NUMBER_FORMATS[spec.column(name).kind]
+    if spec.totals or spec.period_totals:
+        ws.cell(HEADER_ROW - 1, first_col, "Total").style = "SOP Total"
+    return locate(ws, table)
+
+
+def _title(ws: Worksheet, sheet: schema.Sheet) -> None:
+    ws["A1"] = sheet.name
+    ws["A1"].style = "SOP Title"
+    ws["A2"] = f"{sheet.purpose}.  Filled by: {sheet.who}."
+    ws["A2"].style = "SOP Subtitle"
+    ws.row_dimensions[1].height = 24
+    ws.row_dimensions[HEADER_ROW].height = 28
+
+
+def _col_range(loc: Location, header: str, rows: int = ROW_SPAN) -> str:
+    letter = get_column_letter(loc.first_col + loc.headers.index(header))
+    return f"{letter}{loc.first_data_row}:{letter}{loc.first_data_row + rows}"
+
+
+def _list_validation(ws: Worksheet, choices: tuple[str, ...], sqref: str, what: str) -> None:
+    dv = DataValidation(
+        type="list",
+        formula1='"' + ",".join(choices) + '"',
+        allow_blank=True,
+        showErrorMessage=True,
+        errorTitle=f"Not a valid {what}",
+        error=f"Pick one of: {', '.join(choices)}",
+        promptTitle=what.capitalize(),
+        prompt=", ".join(choices)[:255],
+        showInputMessage=False,
+    )
+    dv.add(sqref)
+    ws.add_data_validation(dv)
+
+
+def _number_validation(
+    ws: Worksheet, sqref: str, low: float, high: float | None, what: str, warn: bool = False
+) -> None:
+    dv = DataValidation(
+        type="decimal",
+        operator="between" if high is not None else "greaterThanOrEqual",
+        formula1=str(low),
+        formula2=str(high) if high is not None else None,
+        allow_blank=True,
+        showErrorMessage=True,
+        errorStyle="warning" if warn else "stop",
+        errorTitle=f"Check {what}",
+        error=f"{what} must be a number >= {low}" + (f" and <= {high}" if high is not None else ""),
+    )
+    dv.add(sqref)
+    ws.add_data_validation(dv)
+
+
+def _wide_area(loc: Location) -> tuple[str, str, str]:
+    """First period cell, the first Measure cell, and the period area of a wide table."""
+    first = loc.last_col + 1
+    last = first + PERIOD_SPAN
+    r1, r2 = loc.first_data_row, loc.first_data_row + ROW_SPAN
+    cell = f"{get_column_letter(first)}{r1}"
+    measure = ""
+    if "Measure" in loc.headers:
+        measure = f"${get_column_letter(loc.first_col + loc.headers.index('Measure'))}{r1}"
+    area = f"{cell}:{get_column_letter(last)}{r2}"
+    return cell, measure, area
+
+
+def _print_setup(ws: Worksheet, title_rows: bool = True, fit_height: int = 0) -> None:
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = fit_height
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.page_margins.left = ws.page_margins.right = 0.4
+    ws.page_margins.top = ws.page_margins.bottom = 0.5
+    ws.print_options.horizontalCentered = False
+    ws.oddFooter.left.text = "&A"
+    ws.oddFooter.right.text = "Page &P of &N"
+    ws.oddFooter.center.text = "sop-xl S&OP"
+    if title_rows:
+        ws.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"
+
+
+def _settings_sheet(ws: Worksheet) -> None:
+    spec = schema.table("tblSettings")
+    rows = [[s.key, s.default, s.description] for s in schema.SETTINGS]
+    loc = _add_table(ws, spec, 1, rows)
+    for i, setting in enumerate(schema.SETTINGS):
+        cell = ws.cell(loc.first_data_row + i, loc.first_col + 1)
+        ws.cell(loc.first_data_row + i, loc.first_col).style = "SOP Output text"
+        ws.cell(loc.first_data_row + i, loc.first_col + 2).style = "SOP Output text"
+        if setting.key in ("ServiceLevel", "ABC_A", "ABC_B"):
+            cell.number_format = "0.0%"
+        if setting.key == "CycleStart":
+            cell.number_format = "yyyy-mm"
+        if setting.choices:
+            _list_validation(ws, setting.choices, cell.coordinate, setting.key)
+        elif setting.low is not None:
+            _number_validation(ws, cell.coordinate, setting.low, setting.high, setting.key)
+
+
+def _items_sheet(ws: Worksheet) -> None:
+    loc = _add_table(ws, schema.table("tblItems"), 1)
+    _list_validation(ws, schema.ITEM_STATUSES, _col_range(loc, "Status"), "item status")
+    for name in (
+        "UnitPrice",
+        "UnitCost",
+        "LeadTime",
+        "LeadTimeSD",
+        "MOQ",
+        "LotSize",
+        "HoursPerUnit",
+        "OnHand",
+        "CycleTimeDays",
+    ):
+        _number_validation(ws, _col_range(loc, name), 0, None, name)
+    _number_validation(ws, _col_range(loc, "ServiceLevel"), 0.5, 0.9999, "ServiceLevel")
+    price = _col_range(loc, "UnitPrice").split(":")[0]
+    cost = _col_range(loc, "UnitCost").split(":")[0]
+    rule = FormulaRule(
+        formula=[f"AND(ISNUMBER(${cost}),ISNUMBER(${price}),${cost}>${price})"], **_red()
+    )
+    area = f"{price}:{_col_range(loc, 'UnitCost').split(':')[1]}"
+    ws.conditional_formatting.add(area, rule)
+    status = _col_range(loc, "Status")
+    ws.conditional_formatting.add(
+        status,
+        FormulaRule(formula=[f'${status.split(":")[0]}="eol"'], font=Font(color="808080")),
+    )
+    ws.freeze_panes = f"B{HEADER_ROW + 1}"
+
+
+def _wide_rules(ws: Worksheet, loc: Location, measure: str, rules: list) -> None:
+    cell, measure_cell, area = _wide_area(loc)
+    for test, fmt in rules:
+        condition = f'AND({measure_cell}="{measure}",ISNUMBER({cell}),{cell}{test})'
+        ws.conditional_formatting.add(
+            area, FormulaRule(formula=[condition], stopIfTrue=True, **fmt)
+        )
+
+
+def _kpi_sheet(ws: Worksheet) -> None:
+    kpis = _add_table(ws, schema.table("tblKPIs"), 1)
+    status = _col_range(kpis, "Status", 200)
+    first = status.split(":")[0]
+    for text, fmt in (("off target", _red()), ("watch", _amber()), ("on target", _green())):
+        ws.conditional_formatting.add(status, FormulaRule(formula=[f'${first}="{text}"'], **fmt))
+    trend = _add_table(ws, schema.table("tblKPITrend"), KPI_TREND_COL)
+    ws.cell(HEADER_ROW - 1, KPI_TREND_COL, "Chart data (written by the cycle)").style = "SOP Label"
+    ws.cell(
+        HEADER_ROW - 1, 8, "Charts read tblKPITrend; they follow it as it grows"
+    ).style = "SOP Subtitle"
+    add_kpi_charts(ws, trend, KPI_CHART_ANCHORS)
+    ws.print_area = "A1:Y36"
+
+
+def build_template() -> Workbook:
+    """Build the S&OP template: every sheet and table of :mod:`sop_xl.workbook.schema`.
+
+    Returns
+    -------
+    openpyxl.Workbook
+        Input tables hold one blank row to type into; output tables only their headers and
+        one blank row (an Excel table keeps at least one).
+    """
+    wb = Workbook()
+    styles.register_styles(wb)
+    wb.remove(wb.active)
+    for sheet in schema.SHEETS:
+        ws = wb.create_sheet(sheet.name)
+        ws.sheet_view.zoomScale = 100
+        if sheet.name == "Start":
+            build_start(ws)
+            continue
+        if sheet.name == "xlwings.conf":
+            for i, (key, value) in enumerate(schema.XLWINGS_CONF, start=1):
+                ws.cell(i, 1, key)
+                ws.cell(i, 2, value)
+            ws.column_dimensions["A"].width = 16
+            ws.column_dimensions["B"].width = 16
+            ws.sheet_properties.tabColor = "808080"
+            continue
+        _title(ws, sheet)
+        ws.freeze_panes = f"A{HEADER_ROW + 1}"
+        ws.sheet_properties.tabColor = (
+            styles.INPUT_HEADER
+            if any(schema.TABLES[t].role == "input" for t in sheet.tables)
+            else styles.OUTPUT_HEADER
+        )
+        _print_setup(ws)
+        if sheet.name == "Settings":
+            _settings_sheet(ws)
+            continue
+        if sheet.name == "Items":
+            _items_sheet(ws)
+            continue
+        if sheet.name == "KPIs":
+            _kpi_sheet(ws)
+            continue
+        col = 1
+        locs: dict[str, Location] = {}
+        for name in sheet.tables:
+            locs[name] = _add_table(ws, schema.table(name), col)
+            col = locs[name].last_col + 1 + GAP
+            ws.column_dimensions[get_column_letter(col - 1)].width = 3
+        _sheet_rules(ws, locs)
+    wb.active = 0
+    wb.properties.creator = "sop-xl"
+    wb.properties.title = "S&OP workbook"
+    return wb
+
+
+def _sheet_rules(ws: Worksheet, locs: dict[str, Location]) -> None:
+    """Validation lists and conditional formats of the sheets with plain table layouts."""
+    if "tblForecast" in locs:
+        ws.freeze_panes = f"B{HEADER_ROW + 1}"
+    if "tblActuals" in locs:
+        loc = locs["tblActuals"]
+        _number_validation(ws, _col_range(loc, "Qty", 200000), 0, None, "Qty", warn=True)
+    if "tblAdjustments" in locs:
+        loc = locs["tblAdjustments"]
+        _list_validation(ws, schema.ADJUSTMENT_TYPES, _col_range(loc, "Type"), "adjustment type")
+        _number_validation(ws, _col_range(loc, "Percent"), -1, 10, "Percent")
+    if "tblReceipts" in locs:
+        _number_validation(ws, _col_range(locs["tblReceipts"], "Qty"), 0, None, "Qty")
+    if "tblResources" in locs:
+        loc = locs["tblResources"]
+        _number_validation(ws, _col_range(loc, "HoursPerPeriod", 1000), 0, None, "HoursPerPeriod")
+    if "tblSupplyPlan" in locs:
+        _wide_rules(ws, locs["tblSupplyPlan"], "OnHand", [("<0", _red())])
+        _wide_rules(ws, locs["tblSupplyPlan"], "DaysOfSupply", [("<=0", _red())])
+    if "tblCapacity" in locs:
+        _wide_rules(ws, locs["tblCapacity"], "Utilization", [(">1", _red()), (">0.85", _amber())])
+    if "tblFinancePlan" in locs:
+        _wide_rules(ws, locs["tblFinancePlan"], "GapToBudget", [("<0", _red()), (">=0", _green())])
+    if "tblReconciliation" in locs:
+        loc = locs["tblReconciliation"]
+        for name in ("Gap", "GapToBudget"):
+            area = _col_range(loc, name)
+            first = area.split(":")[0]
+            ws.conditional_formatting.add(
+                area, FormulaRule(formula=[f"AND(ISNUMBER(${first}),${first}<0)"], **_red())
+            )
+        flag = _col_range(loc, "Flag")
+        ws.conditional_formatting.add(
+            flag, FormulaRule(formula=[f"LEN(${flag.split(':')[0]})>0"], **_amber())
+        )
+    if "tblDecisions" in locs:
+        loc = locs["tblDecisions"]
+        _list_validation(ws, schema.DECISION_STATUSES, _col_range(loc, "Status"), "status")
+        status = _col_range(loc, "Status").split(":")[0]
+        due = _col_range(loc, "Due").split(":")[0]
+        overdue = f'AND(ISNUMBER(${due}),${due}<TODAY(),${status}<>"done",${status}<>"cancelled")'
+        ws.conditional_formatting.add(
+            _col_range(loc, "Due"), FormulaRule(formula=[overdue], **_red())
+        )
+        done = _col_range(loc, "Status")
+        ws.conditional_formatting.add(done, FormulaRule(formula=[f'${status}="done"'], **_green()))
+
+
+def write_template(path: str | os.PathLike[str] = TEMPLATE_PATH) -> Path:
+    """Build the template and save it atomically at ``path``."""
+    wb = build_template()
+    with atomic_path(path) as tmp:
+        wb.save(tmp)
+    return Path(path)
+
+
+if __name__ == "__main__":  # python -m sop_xl.workbook.builder [PATH]
+    import sys
+
+    print(write_template(*sys.argv[1:2]))

@@ -1,0 +1,114 @@
+"""The native Excel charts of the KPI sheet, plotting columns of ``tblKPITrend``.
+
+The charts read the table's data rows; when the cycle rewrites the table,
+:func:`sop_xl.workbook.tables.write_rows` stretches every series to the new rows.
+"""
+
+from __future__ import annotations
+
+from openpyxl.chart import BarChart, LineChart, Reference
+from openpyxl.chart.layout import Layout, ManualLayout
+from openpyxl.chart.shapes import GraphicalProperties
+from openpyxl.drawing.line import LineProperties
+from openpyxl.worksheet.worksheet import Worksheet
+
+from sop_xl.workbook.tables import Location
+
+WIDTH_CM = 15.5
+HEIGHT_CM = 7.2
+
+# series colours: actuals dark blue, plans orange/green, limits grey/red
+COLORS = {
+    "Actual": "1F3864",
+    "Forecast": "ED7D31",
+    "OnHand": "2F5597",
+    "SafetyStock": "C00000",
+    "Utilization": "548235",
+    "Revenue": "2F5597",
+    "Budget": "ED7D31",
+}
+
+
+def _style_line(series, color: str, dashed: bool = False, width_emu: int = 22000) -> None:
+    series.graphicalProperties.line.solidFill = color
+    series.graphicalProperties.line.width = width_emu
+    if dashed:
+        series.graphicalProperties.line.dashStyle = "dash"
+    series.smooth = False
+    series.marker.symbol = "none"
+
+
+def _finish(chart, title: str, y_title: str, number_format: str) -> None:
+    chart.title = title
+    chart.width, chart.height = WIDTH_CM, HEIGHT_CM
+    chart.y_axis.title = y_title
+    chart.y_axis.numFmt = number_format
+    chart.y_axis.majorGridlines.spPr = GraphicalProperties(ln=LineProperties(solidFill="D9D9D9"))
+    # openpyxl 3.1 hides axes unless told otherwise
+    chart.x_axis.delete = False
+    chart.y_axis.delete = False
+    chart.x_axis.tickLblSkip = 3
+    chart.legend.position = "b"
+    chart.layout = Layout(manualLayout=ManualLayout(x=0.02, y=0.12, w=0.96, h=0.68))
+
+
+def _refs(ws: Worksheet, loc: Location, header: str) -> Reference:
+    col = loc.first_col + loc.headers.index(header)
+    return Reference(ws, min_col=col, min_row=loc.header_row, max_row=loc.last_row)
+
+
+def add_kpi_charts(ws: Worksheet, trend: Location, anchors: list[str]) -> None:
+    """Add the four KPI charts at ``anchors`` (top-left cells), reading ``trend``.
+
+    Forecast vs actual, projected inventory vs safety stock, capacity utilization, revenue
+    vs budget.
+    """
+    period_col = trend.first_col + trend.headers.index("Period")
+    categories = Reference(
+        ws, min_col=period_col, min_row=trend.first_data_row, max_row=trend.last_row
+    )
+
+    def line(title: str, headers: list[str], y_title: str, fmt: str, dashed=()) -> LineChart:
+        chart = LineChart()
+        for head in headers:
+            chart.add_data(_refs(ws, trend, head), titles_from_data=True)
+        for series, head in zip(chart.series, headers, strict=True):
+            _style_line(series, COLORS[head], dashed=head in dashed)
+        chart.set_categories(categories)
+        _finish(chart, title, y_title, fmt)
+        return chart
+
+    forecast = line("Forecast vs actual", ["Actual", "Forecast"], "units", "#,##0")
+    stock = line(
+        "Projected inventory vs safety stock",
+        ["OnHand", "SafetyStock"],
+        "units",
+        "#,##0",
+        dashed=("SafetyStock",),
+    )
+
+    util = BarChart()
+    util.type = "col"
+    util.add_data(_refs(ws, trend, "Utilization"), titles_from_data=True)
+    util.series[0].graphicalProperties.solidFill = COLORS["Utilization"]
+    util.series[0].graphicalProperties.line.solidFill = COLORS["Utilization"]
+    util.set_categories(categories)
+    util.gapWidth = 60
+    _finish(util, "Capacity utilization", "", "0%")
+
+    revenue = BarChart()
+    revenue.type = "col"
+    revenue.add_data(_refs(ws, trend, "Revenue"), titles_from_data=True)
+    revenue.series[0].graphicalProperties.solidFill = COLORS["Revenue"]
+    revenue.series[0].graphicalProperties.line.solidFill = COLORS["Revenue"]
+    revenue.set_categories(categories)
+    revenue.gapWidth = 60
+    budget = LineChart()
+    budget.add_data(_refs(ws, trend, "Budget"), titles_from_data=True)
+    _style_line(budget.series[0], COLORS["Budget"], dashed=True)
+    budget.set_categories(categories)
+    _finish(revenue, "Revenue vs budget", "", "#,##0")
+    revenue += budget
+
+    for chart, anchor in zip((forecast, stock, util, revenue), anchors, strict=True):
+        ws.add_chart(chart, anchor)

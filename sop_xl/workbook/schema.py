@@ -1,0 +1,591 @@
+"""What the S&OP template holds: sheets in cycle order, tables, exact column headers, settings.
+
+Everything that reads, writes, builds or validates the workbook takes its names from here, so the
+headers in ``DESIGN.md`` ("The template workbook") are written down exactly once. Code finds a
+table by its name and a column by its header text; the position of either on the sheet is free.
+
+Roles: an *input* table is filled by people (or pasted from the ERP) and never rewritten by code;
+an *output* table is written only by sop-xl (the cycle) and shows its results. A wide output table
+(``period_columns=True``) has its fixed columns first, then one column per plan period with text
+headers ``YYYY-MM`` (weeks ``YYYY-Www``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+Role = Literal["input", "output"]
+# what a column holds; decides its number format and how it is read
+Kind = Literal["text", "units", "number", "money", "price", "percent", "days", "date", "period"]
+
+TEMPLATE_VERSION = "1.0"
+
+FORECAST_METHODS = (
+    "auto",
+    "naive",
+    "snaive",
+    "ma",
+    "ses",
+    "holt",
+    "damped",
+    "hw_add",
+    "hw_mul",
+    "ets",
+    "theta",
+    "arima",
+    "croston",
+    "sba",
+    "tsb",
+)
+STRATEGIES = ("chase", "level", "capacity")
+ITEM_STATUSES = ("active", "new", "eol")
+ADJUSTMENT_TYPES = ("sales", "marketing", "promotion", "new product", "event")
+PERIOD_TYPES = ("Month", "Week")
+STEP_STATUSES = ("not started", "in progress", "done")
+DECISION_STATUSES = ("open", "in progress", "done", "cancelled")
+KPI_STATUSES = ("on target", "watch", "off target")
+
+SUPPLY_MEASURES = ("Demand", "Receipts", "Production", "OnHand", "SafetyStock", "DaysOfSupply")
+CAPACITY_MEASURES = ("Load", "Available", "Utilization")
+FINANCE_MEASURES = (
+    "Revenue",
+    "COGS",
+    "GrossMargin",
+    "InventoryValue",
+    "WorkingCapital",
+    "Budget",
+    "GapToBudget",
+)
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a table: its exact header, what it holds and how it looks."""
+
+    name: str
+    kind: Kind = "text"
+    width: float = 12
+    description: str = ""
+    required: bool = True  # must be present as a header (users may add others)
+
+
+@dataclass(frozen=True)
+class Table:
+    """One Excel Table (ListObject) of the template."""
+
+    name: str
+    sheet: str
+    role: Role
+    columns: tuple[Column, ...]
+    description: str = ""
+    period_columns: bool = False  # one extra column per plan period after the fixed ones
+    period_kind: Kind = "units"  # number format of the period columns
+    measure_kinds: dict[str, Kind] = field(default_factory=dict)  # per Measure row, if any
+    totals: tuple[str, ...] = ()  # columns summed (SUBTOTAL) in the row above the header
+    period_totals: bool = False  # the period columns are summed too
+
+    @property
+    def headers(self) -> list[str]:
+        """The fixed headers, in order."""
+        return [c.name for c in self.columns]
+
+    def column(self, name: str) -> Column:
+        """The column spec called ``name`` (exact header)."""
+        for col in self.columns:
+            if col.name == name:
+                return col
+        raise KeyError(f"{self.name} has no column {name!r}")
+
+    def kind_of(self, header: str) -> Kind:
+        """Kind of any header of this table, period columns included."""
+        for col in self.columns:
+            if col.name == header:
+                return col.kind
+        return self.period_kind if self.period_columns else "text"
+
+
+@dataclass(frozen=True)
+class Sheet:
+    """One sheet of the template, in cycle order."""
+
+    name: str
+    who: str
+    purpose: str
+    tables: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One key of tblSettings with its default, type and description."""
+
+    key: str
+    default: Any
+    kind: Literal["text", "int", "float", "period", "choice"]
+    description: str
+    choices: tuple[str, ...] = ()
+    low: float | None = None  # inclusive bounds for numbers
+    high: float | None = None
+
+
+C = Column  # short alias for the table below
+
+TABLES: dict[str, Table] = {
+    t.name: t
+    for t in (
+        Table(
+            "tblSettings",
+            "Settings",
+            "input",
+            (
+                C("Key", "text", 18, "Setting name (do not rename)"),
+                C("Value", "text", 16, "Your value"),
+                C("Description", "text", 70, "What the setting does"),
+            ),
+            "Cycle settings read by every step",
+        ),
+        Table(
+            "tblItems",
+            "Items",
+            "input",
+            (
+                C("Item", "text", 12, "Item code, unique"),
+                C("Description", "text", 28, "Item name"),
+                C("Family", "text", 14, "Product family (plans and budget roll up to it)"),
+                C("Unit", "text", 7, "Unit of measure"),
+                C("UnitPrice", "price", 11, "Selling price per unit"),
+                C("UnitCost", "price", 11, "Standard cost per unit"),
+                C("LeadTime", "number", 10, "Replenishment lead time [periods]"),
+                C("LeadTimeSD", "number", 11, "Standard deviation of the lead time [periods]"),
+                C("ServiceLevel", "percent", 12, "Cycle service level; blank = Settings"),
+                C("MOQ", "units", 8, "Minimum order/production quantity [units]"),
+                C("LotSize", "units", 9, "Production is rounded up to a multiple [units]"),
+                C("Resource", "text", 12, "Resource that makes it (tblResources)"),
+                C("HoursPerUnit", "number", 12, "Resource hours per unit [h]"),
+                C("OnHand", "units", 10, "Opening on-hand before the first plan period"),
+                C("CycleTimeDays", "number", 13, "Production cycle time [days]"),
+                C("Owner", "text", 12, "Planner responsible"),
+                C("Status", "text", 9, "active, new (no history yet) or eol (phase-out)"),
+            ),
+            "Item master: prices, costs, lead times, resources",
+        ),
+        Table(
+            "tblActuals",
+            "Actuals",
+            "input",
+            (
+                C("Item", "text", 12, "Item code (tblItems)"),
+                C("Period", "period", 11, "Month (first day) or week start; text YYYY-MM ok"),
+                C("Qty", "units", 10, "Units sold/shipped in the period"),
+            ),
+            "Sales history, long format (paste from the ERP)",
+            totals=("Qty",),
+        ),
+        Table(
+            "tblForecast",
+            "Forecast",
+            "output",
+            (
+                C("Item", "text", 12, "Item code"),
+                C("Family", "text", 14, "Product family"),
+                C("Method", "text", 9, "Forecast method used"),
+                C("Pattern", "text", 12, "Demand pattern (smooth/erratic/intermittent/lumpy)"),
+                C("ABC", "text", 6, "Value class"),
+                C("XYZ", "text", 6, "Variability class"),
+                C("HoldoutWAPE", "percent", 13, "Accuracy on the holdout periods (WAPE)"),
+            ),
+            "Statistical forecast per item",
+            period_columns=True,
+            period_totals=True,
+        ),
+        Table(
+            "tblAdjustments",
+            "Demand Plan",
+            "input",
+            (
+                C("Item", "text", 12, "Item code, or blank for a family adjustment"),
+                C("Family", "text", 12, "Family, when the adjustment is for a whole family"),
+                C("Period", "period", 10, "Plan period"),
+                C("Qty", "units", 9, "Absolute change [units] (or use Percent)"),
+                C("Percent", "percent", 9, "Relative change, e.g. 10% (or use Qty)"),
+                C("Type", "text", 12, "sales, marketing, promotion, new product, event"),
+                C("Owner", "text", 11, "Who asked for it"),
+                C("Comment", "text", 30, "Why"),
+            ),
+            "Sales and marketing adjustments to the statistical forecast",
+        ),
+        Table(
+            "tblDemandPlan",
+            "Demand Plan",
+            "output",
+            (
+                C("Item", "text", 12, "Item code"),
+                C("Family", "text", 14, "Product family (filter it for family totals)"),
+            ),
+            "Consensus demand = statistical forecast + adjustments",
+            period_columns=True,
+            period_totals=True,
+        ),
+        Table(
+            "tblReceipts",
+            "Supply",
+            "input",
+            (
+                C("Item", "text", 12, "Item code"),
+                C("Period", "period", 10, "Period the receipt arrives"),
+                C("Qty", "units", 9, "Units due in"),
+            ),
+            "Open orders and scheduled receipts",
+            totals=("Qty",),
+        ),
+        Table(
+            "tblSupplyPlan",
+            "Supply",
+            "output",
+            (
+                C("Item", "text", 12, "Item code"),
+                C("Measure", "text", 13, "Demand, Receipts, Production, OnHand, ..."),
+            ),
+            "Supply plan per item: production, projected on-hand, safety stock",
+            period_columns=True,
+            measure_kinds={m: "units" for m in SUPPLY_MEASURES} | {"DaysOfSupply": "days"},
+        ),
+        Table(
+            "tblResources",
+            "Capacity",
+            "input",
+            (
+                C("Resource", "text", 12, "Resource name (used in tblItems)"),
+                C("HoursPerPeriod", "number", 14, "Available hours per period [h]"),
+                C("Description", "text", 24, "What it is"),
+            ),
+            "Resources and available hours",
+        ),
+        Table(
+            "tblCapacity",
+            "Capacity",
+            "output",
+            (
+                C("Resource", "text", 12, "Resource"),
+                C("Measure", "text", 11, "Load, Available (hours) or Utilization"),
+            ),
+            "Load and utilization per resource (over 100% = overloaded)",
+            period_columns=True,
+            period_kind="number",
+            measure_kinds={"Load": "number", "Available": "number", "Utilization": "percent"},
+        ),
+        Table(
+            "tblBudget",
+            "Finance",
+            "input",
+            (
+                C("Family", "text", 12, "Product family"),
+                C("Period", "period", 10, "Period"),
+                C("Revenue", "money", 13, "Budgeted revenue"),
+            ),
+            "Revenue budget per family and period",
+            totals=("Revenue",),
+        ),
+        Table(
+            "tblFinancePlan",
+            "Finance",
+            "output",
+            (
+                C("Family", "text", 12, "Product family"),
+                C("Measure", "text", 15, "Revenue, COGS, GrossMargin, ..."),
+            ),
+            "Financial view of the plan per family",
+            period_columns=True,
+            period_kind="money",
+        ),
+        Table(
+            "tblReconciliation",
+            "Reconciliation",
+            "output",
+            (
+                C("Family", "text", 12, "Product family"),
+                C("Period", "text", 9, "Plan period"),
+                C("Demand", "units", 10, "Consensus demand [units]"),
+                C("Supply", "units", 10, "Planned supply [units]"),
+                C("Gap", "units", 9, "Supply - demand (negative = shortage)"),
+                C("Revenue", "money", 12, "Plan revenue"),
+                C("Budget", "money", 12, "Budget revenue"),
+                C("GapToBudget", "money", 12, "Revenue - budget"),
+                C("GrossMargin", "money", 12, "Revenue - COGS"),
+                C("Flag", "text", 16, "What is off"),
+                C("DecisionNeeded", "text", 44, "What the executive meeting must decide"),
+            ),
+            "Pre-S&OP: demand vs supply, revenue vs budget, per family and period",
+            totals=("Demand", "Supply", "Gap", "Revenue", "Budget", "GapToBudget", "GrossMargin"),
+        ),
+        Table(
+            "tblKPIs",
+            "KPIs",
+            "output",
+            (
+                C("KPI", "text", 24, "Indicator"),
+                C("Value", "number", 12, "This cycle's value"),
+                C("Target", "number", 10, "Target"),
+                C("Status", "text", 10, "on target, watch or off target"),
+                C("Unit", "text", 8, "Unit of the value"),
+                C("Definition", "text", 46, "How it is computed"),
+            ),
+            "S&OP key performance indicators",
+        ),
+        Table(
+            "tblKPITrend",
+            "KPIs",
+            "output",
+            (
+                C("Period", "text", 9, "Period (history and plan)"),
+                C("Actual", "units", 10, "Actual sales [units]"),
+                C("Forecast", "units", 10, "Forecast / consensus demand [units]"),
+                C("OnHand", "units", 10, "Projected on-hand, all items [units]"),
+                C("SafetyStock", "units", 11, "Safety stock, all items [units]"),
+                C("Utilization", "percent", 11, "Capacity utilization, all resources"),
+                C("Revenue", "money", 12, "Revenue (actual, then plan)"),
+                C("Budget", "money", 12, "Budget revenue"),
+            ),
+            "Totals per period behind the KPI charts",
+        ),
+        Table(
+            "tblDecisions",
+            "Decisions",
+            "input",
+            (
+                C("Date", "date", 11, "Meeting date"),
+                C("Topic", "text", 22, "What it is about"),
+                C("Decision", "text", 50, "What was decided"),
+                C("Owner", "text", 12, "Who carries it out"),
+                C("Due", "date", 11, "By when"),
+                C("Status", "text", 11, "open, in progress, done, cancelled"),
+            ),
+            "Executive S&OP meeting decisions and follow-up",
+        ),
+        Table(
+            "tblHistory",
+            "History",
+            "output",
+            (
+                C("Cycle", "text", 9, "Cycle (first plan period)"),
+                C("SnapshotTime", "text", 19, "When the snapshot was taken"),
+                C("Kind", "text", 12, "forecast, demand plan, supply plan, ..."),
+                C("Item", "text", 12, "Item code"),
+                C("Period", "text", 9, "Plan period"),
+                C("Qty", "units", 10, "Planned quantity"),
+            ),
+            "Snapshots of each cycle's plans (for lag accuracy and FVA)",
+        ),
+        Table(
+            "tblLog",
+            "Log",
+            "output",
+            (
+                C("Time", "text", 19, "When"),
+                C("User", "text", 12, "Who"),
+                C("Action", "text", 18, "What ran"),
+                C("Rows", "units", 8, "Rows written"),
+                C("Seconds", "number", 9, "How long"),
+                C("Messages", "text", 80, "Warnings and notes"),
+            ),
+            "Every run, appended",
+        ),
+    )
+}
+del C
+
+SHEETS: tuple[Sheet, ...] = (
+    Sheet("Start", "-", "Cycle month, owner, the six steps with status and dates, how to use"),
+    Sheet(
+        "Settings",
+        "planner",
+        "Cycle settings: start period, horizon, methods, finance days",
+        ("tblSettings",),
+    ),
+    Sheet("Items", "planner / finance", "Item master: one row per item", ("tblItems",)),
+    Sheet(
+        "Actuals",
+        "planner (ERP paste)",
+        "Sales history, one row per item and period",
+        ("tblActuals",),
+    ),
+    Sheet(
+        "Forecast", "sop-xl", "Statistical forecast, method and accuracy per item", ("tblForecast",)
+    ),
+    Sheet(
+        "Demand Plan",
+        "sales / marketing",
+        "Type adjustments on the left; the consensus plan appears on the right",
+        ("tblAdjustments", "tblDemandPlan"),
+    ),
+    Sheet(
+        "Supply",
+        "supply planner",
+        "Type open receipts on the left; the supply plan appears on the right",
+        ("tblReceipts", "tblSupplyPlan"),
+    ),
+    Sheet(
+        "Capacity",
+        "operations",
+        "Type resources and hours on the left; load and utilization appear on the right",
+        ("tblResources", "tblCapacity"),
+    ),
+    Sheet(
+        "Finance",
+        "finance",
+        "Type the budget on the left; revenue, margin and working capital appear on the right",
+        ("tblBudget", "tblFinancePlan"),
+    ),
+    Sheet(
+        "Reconciliation",
+        "pre-S&OP meeting",
+        "Demand vs supply and revenue vs budget per family and period, with the decision needed",
+        ("tblReconciliation",),
+    ),
+    Sheet(
+        "KPIs",
+        "managers",
+        "Key indicators against target, and the charts for the meeting",
+        ("tblKPIs", "tblKPITrend"),
+    ),
+    Sheet(
+        "Decisions", "executive meeting", "Decisions taken, owners and due dates", ("tblDecisions",)
+    ),
+    Sheet("History", "sop-xl", "Snapshots of each cycle's plans", ("tblHistory",)),
+    Sheet("Log", "sop-xl", "Every run of sop-xl", ("tblLog",)),
+    Sheet("xlwings.conf", "-", "xlwings settings for the Excel functions"),
+)
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("Company", "My Company", "text", "Company name shown on the Start sheet"),
+    Setting("Owner", "", "text", "The one person who owns the S&OP process"),
+    Setting(
+        "CycleStart",
+        None,
+        "period",
+        "First plan period (YYYY-MM or a date); blank = the period after the last actual",
+    ),
+    Setting("Horizon", 18, "int", "Number of plan periods", low=1, high=104),
+    Setting("PeriodType", "Month", "choice", "Month or Week", choices=PERIOD_TYPES),
+    Setting(
+        "SeasonLength", 12, "int", "Periods per season (12 months; 0 or 1 = none)", low=0, high=53
+    ),
+    Setting(
+        "ForecastMethod",
+        "auto",
+        "choice",
+        "Forecast method for every item; auto picks one per item",
+        choices=FORECAST_METHODS,
+    ),
+    Setting(
+        "HoldoutPeriods", 6, "int", "Last periods kept aside to measure accuracy", low=0, high=36
+    ),
+    Setting(
+        "ServiceLevel", 0.95, "float", "Default cycle service level (0-1)", low=0.5, high=0.9999
+    ),
+    Setting(
+        "Strategy",
+        "chase",
+        "choice",
+        "Production strategy: chase, level or capacity (constrained)",
+        choices=STRATEGIES,
+    ),
+    Setting("Currency", "EUR", "text", "Currency of prices, costs and budget"),
+    Setting(
+        "DaysPerPeriod", 30, "float", "Days in one period (days of supply, DSO/DPO)", low=1, high=31
+    ),
+    Setting("DSO", 45, "float", "Days sales outstanding (receivables)", low=0, high=365),
+    Setting("DPO", 30, "float", "Days payables outstanding (payables)", low=0, high=365),
+    Setting("ABC_A", 0.8, "float", "ABC: cumulative value share of class A", low=0, high=1),
+    Setting("ABC_B", 0.95, "float", "ABC: cumulative value share of A+B", low=0, high=1),
+    Setting("XYZ_X", 0.5, "float", "XYZ: coefficient of variation limit of X", low=0, high=10),
+    Setting("XYZ_Y", 1.0, "float", "XYZ: coefficient of variation limit of Y", low=0, high=10),
+)
+
+SETTING_BY_KEY: dict[str, Setting] = {s.key: s for s in SETTINGS}
+
+# The six steps of the monthly cycle (Start sheet): step, owner, sheets, what to do
+CYCLE_STEPS: tuple[tuple[str, str, str, str], ...] = (
+    (
+        "1. Gather data and forecast",
+        "Demand planner",
+        "Settings, Items, Actuals, Forecast",
+        "Paste last month's sales into Actuals, update Items; run the forecast and check "
+        "methods and accuracy on Forecast",
+    ),
+    (
+        "2. Demand planning",
+        "Sales & marketing",
+        "Demand Plan",
+        "Add adjustments (promotions, events, new products) in tblAdjustments; review the "
+        "consensus demand plan",
+    ),
+    (
+        "3. Supply planning",
+        "Supply planner, operations",
+        "Supply, Capacity",
+        "Enter open receipts and resource hours; review production, projected stock, "
+        "shortages and overloaded resources",
+    ),
+    (
+        "4. Pre-S&OP reconciliation",
+        "Finance, demand and supply planners",
+        "Finance, Reconciliation",
+        "Enter the budget; review revenue, margin and gaps to budget; agree the decisions "
+        "to take to the executive meeting",
+    ),
+    (
+        "5. Executive S&OP meeting",
+        "Executive management",
+        "KPIs, Decisions",
+        "Review the KPIs and charts; record each decision with its owner and due date",
+    ),
+    (
+        "6. Implementation",
+        "Department leaders",
+        "Decisions, History, Log",
+        "Carry out the decisions; snapshot the cycle to History and roll forward next month",
+    ),
+)
+
+INPUT_TABLES: tuple[str, ...] = tuple(t.name for t in TABLES.values() if t.role == "input")
+OUTPUT_TABLES: tuple[str, ...] = tuple(t.name for t in TABLES.values() if t.role == "output")
+SHEET_NAMES: tuple[str, ...] = tuple(s.name for s in SHEETS)
+
+XLWINGS_CONF: tuple[tuple[str, str], ...] = (("UDF_MODULES", "sop_udfs"),)
+
+
+def table(name: str) -> Table:
+    """The spec of table ``name``.
+
+    >>> table("tblActuals").headers
+    ['Item', 'Period', 'Qty']
+    """
+    try:
+        return TABLES[name]
+    except KeyError:
+        known = ", ".join(TABLES)
+        raise KeyError(f"unknown table {name!r}; known tables: {known}") from None
+
+
+def kpi_status_formula(higher_is_better: bool = True, tolerance: float = 0.1) -> str:
+    """Excel formula for a tblKPIs Status cell: the value against the target.
+
+    ``on target`` when the value meets the target, ``watch`` within ``tolerance`` (a fraction of
+    the target) of it, ``off target`` beyond; blank when either is blank. The formula uses
+    structured references, so it works wherever the table sits.
+
+    >>> kpi_status_formula(False, 0.1)[:40]
+    '=IF(OR(tblKPIs[[#This Row],[Value]]="",t'
+    """
+    value = "tblKPIs[[#This Row],[Value]]"
+    target = "tblKPIs[[#This Row],[Target]]"
+    slack = f"{tolerance:g}*ABS({target})"
+    if higher_is_better:
+        meets, near = f"{value}>={target}", f"{value}>={target}-{slack}"
+    else:
+        meets, near = f"{value}<={target}", f"{value}<={target}+{slack}"
+    return (
+        f'=IF(OR({value}="",{target}=""),"",'
+        f'IF({meets},"on target",IF({near},"watch","off target")))'
+    )

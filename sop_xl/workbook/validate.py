@@ -1,0 +1,400 @@
+"""Check the input tables before the cycle computes anything.
+
+:func:`validate` returns every :class:`Problem` found, each with its severity, sheet, Excel row,
+column and the value seen. Errors stop a run (the file is left untouched); warnings do not.
+
+Rules: missing sheets, tables or columns; bad settings; unknown items in actuals, adjustments or
+receipts; text, blank or negative quantities; duplicated (item, period); periods not on the
+period grid; missing, text or negative prices and costs; unknown resources and families.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import pandas as pd
+
+from sop_xl.cells import is_blank
+from sop_xl.errors import SopError, show
+from sop_xl.workbook import schema
+from sop_xl.workbook.book import Book
+from sop_xl.workbook.periods import parse_period
+from sop_xl.workbook.settings import parse_settings
+
+Severity = Literal["error", "warning"]
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One problem in the workbook, located as the user sees it."""
+
+    severity: Severity
+    sheet: str
+    row: int | None
+    column: str
+    value: Any
+    message: str
+    table: str = ""
+
+    def __str__(self) -> str:
+        where = self.sheet + (f" row {self.row}" if self.row is not None else "")
+        where += f" {self.column}" if self.column else ""
+        return f"{self.severity}: {where}: {self.message}"
+
+
+class _Collector:
+    """Problems of one table, with its sheet name filled in."""
+
+    def __init__(self, table: str, sheet: str, out: list[Problem]) -> None:
+        self.table, self.sheet, self.out = table, sheet, out
+
+    def add(self, severity: Severity, row: Any, column: str, value: Any, message: str) -> None:
+        row = None if row is None else int(row)
+        self.out.append(Problem(severity, self.sheet, row, column, value, message, self.table))
+
+
+def _numbers(
+    frame: pd.DataFrame,
+    column: str,
+    report: _Collector,
+    *,
+    required: bool = True,
+    negative: Severity | None = "error",
+    what: str = "",
+) -> pd.Series:
+    """The column as floats (NaN where blank or bad), reporting text, blanks and negatives."""
+    what = what or column
+    out = pd.Series(float("nan"), index=frame.index, dtype=float)
+    for row, value in frame[column].items():
+        if is_blank(value):
+            if required:
+                report.add("error", row, column, value, f"{what} is blank")
+            continue
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            report.add("error", row, column, value, f"{what} must be a number; got {show(value)}")
+            continue
+        if value < 0 and negative:
+            report.add(negative, row, column, value, f"{what} is negative: {show(value)}")
+            if negative == "error":
+                continue
+        out[row] = float(value)
+    return out
+
+
+def _periods(frame: pd.DataFrame, column: str, period_type: str, report: _Collector) -> pd.Series:
+    """The column as period timestamps (NaT where bad), reporting what is off the grid."""
+    out = pd.Series(pd.NaT, index=frame.index, dtype="datetime64[ns]")
+    seen: dict[Any, pd.Timestamp | str] = {}  # the same few periods repeat on every item
+    for row, value in frame[column].items():
+        if is_blank(value):
+            report.add("error", row, column, value, "Period is blank")
+            continue
+        key = (type(value), value)
+        if key not in seen:
+            try:
+                seen[key] = parse_period(value, period_type)
+            except SopError as exc:
+                seen[key] = str(exc)
+        parsed = seen[key]
+        if isinstance(parsed, str):
+            report.add("error", row, column, value, parsed)
+        else:
+            out[row] = parsed
+    return out
+
+
+def _texts(frame: pd.DataFrame, column: str) -> pd.Series:
+    return frame[column].map(lambda v: None if is_blank(v) else str(v).strip())
+
+
+def _known(
+    values: pd.Series, known: set[str], column: str, source: str, report: _Collector, what: str
+) -> None:
+    for row, value in values.items():
+        if value is not None and value not in known:
+            report.add(
+                "error", row, column, value, f"unknown {what} {show(value)} (not in {source})"
+            )
+
+
+def _duplicates(
+    keys: pd.DataFrame, columns: list[str], report: _Collector, severity: Severity = "error"
+) -> None:
+    valid = keys.dropna()
+    dup = valid[valid.duplicated(keep="first")]
+    for row, record in dup.iterrows():
+        first = valid[(valid == record).all(axis=1)].index[0]
+        label = ", ".join(
+            str(v.strftime("%Y-%m") if isinstance(v, pd.Timestamp) else v) for v in record
+        )
+        report.add(
+            severity,
+            row,
+            columns[-1],
+            label,
+            f"({', '.join(columns).lower()}) {label} repeats row {first}",
+        )
+
+
+def _structure(book: Book, out: list[Problem]) -> dict[str, pd.DataFrame]:
+    """Sheets, tables and columns; returns the tables that can be read."""
+    sheets = set(book.sheet_names())
+    for sheet in schema.SHEETS:
+        if sheet.name not in sheets:
+            out.append(
+                Problem(
+                    "warning" if not sheet.tables else "error",
+                    sheet.name,
+                    None,
+                    "",
+                    sheet.name,
+                    f"sheet {sheet.name} is missing",
+                )
+            )
+    found = {name.lower(): sheet for name, sheet in book.table_names().items()}
+    frames: dict[str, pd.DataFrame] = {}
+    for spec in schema.TABLES.values():
+        if spec.name.lower() not in found:
+            severity: Severity = "error" if spec.role == "input" else "warning"
+            out.append(
+                Problem(
+                    severity,
+                    spec.sheet,
+                    None,
+                    "",
+                    spec.name,
+                    f"table {spec.name} is missing",
+                    spec.name,
+                )
+            )
+            continue
+        loc = book.locate(spec.name)
+        missing = [c.name for c in spec.columns if c.required and c.name not in loc.headers]
+        for name in missing:
+            severity = "error" if spec.role == "input" else "warning"
+            out.append(
+                Problem(
+                    severity,
+                    loc.sheet,
+                    loc.header_row,
+                    name,
+                    name,
+                    f"table {spec.name} has no column {name!r}",
+                    spec.name,
+                )
+            )
+        if spec.role == "input" and not missing:
+            frames[spec.name] = book.read_table(spec.name)
+    return frames
+
+
+def validate(book: Book) -> list[Problem]:
+    """Every problem of the workbook's inputs, errors and warnings, in sheet order.
+
+    Parameters
+    ----------
+    book : Book
+        The workbook gateway (a file or a live Excel book).
+
+    Returns
+    -------
+    list of Problem
+        Empty when the inputs are fit for the cycle.
+    """
+    out: list[Problem] = []
+    frames = _structure(book, out)
+
+    def report(table: str) -> _Collector:
+        return _Collector(table, book.locate(table).sheet, out)
+
+    period_type = "Month"
+    if "tblSettings" in frames:
+        settings, problems = parse_settings(frames["tblSettings"])
+        period_type = settings["PeriodType"]
+        rep = report("tblSettings")
+        for row, _key, value, message in problems:
+            rep.add("error", row, "Value", value, message)
+
+    items: set[str] = set()
+    families: set[str] = set()
+    resources: set[str] = set()
+    if "tblResources" in frames:
+        resources = _check_resources(frames["tblResources"], report("tblResources"))
+    if "tblItems" in frames:
+        items, families = _check_items(
+            frames["tblItems"], resources, report("tblItems"), "tblResources" in frames
+        )
+    for name in ("tblActuals", "tblReceipts"):
+        if name in frames:
+            _check_series(
+                name, frames[name], items, period_type, report(name), "tblItems" in frames
+            )
+    if "tblAdjustments" in frames:
+        _check_adjustments(
+            frames["tblAdjustments"], items, families, period_type, report("tblAdjustments")
+        )
+    if "tblBudget" in frames:
+        _check_budget(frames["tblBudget"], families, period_type, report("tblBudget"))
+    order = {name: i for i, name in enumerate(schema.SHEET_NAMES)}
+    out.sort(key=lambda p: (order.get(p.sheet, 99), p.row or 0))
+    return out
+
+
+def _check_resources(frame: pd.DataFrame, rep: _Collector) -> set[str]:
+    names = _texts(frame, "Resource")
+    for row in names[names.isna()].index:
+        rep.add("error", row, "Resource", None, "Resource is blank")
+    _duplicates(names.to_frame(), ["Resource"], rep)
+    hours = _numbers(frame, "HoursPerPeriod", rep)
+    for row in hours[hours == 0].index:
+        rep.add("warning", row, "HoursPerPeriod", 0, f"resource {names[row]} has no hours")
+    return set(names.dropna())
+
+
+def _check_items(
+    frame: pd.DataFrame, resources: set[str], rep: _Collector, check_resources: bool
+) -> tuple[set[str], set[str]]:
+    codes = _texts(frame, "Item")
+    for row in codes[codes.isna()].index:
+        rep.add("error", row, "Item", None, "Item code is blank")
+    _duplicates(codes.to_frame(), ["Item"], rep)
+    family = _texts(frame, "Family")
+    for row in family[family.isna()].index:
+        rep.add("error", row, "Family", None, f"item {codes[row]} has no Family")
+    price = _numbers(frame, "UnitPrice", rep, what="UnitPrice (price)")
+    cost = _numbers(frame, "UnitCost", rep, what="UnitCost (cost)")
+    for row in price.index[(cost > price) & price.notna()]:
+        rep.add(
+            "warning",
+            row,
+            "UnitCost",
+            cost[row],
+            f"item {codes[row]} costs {cost[row]:g}, more than its price {price[row]:g}",
+        )
+    for name in (
+        "LeadTime",
+        "LeadTimeSD",
+        "MOQ",
+        "LotSize",
+        "HoursPerUnit",
+        "OnHand",
+        "CycleTimeDays",
+    ):
+        _numbers(frame, name, rep, required=name in ("LeadTime",))
+    level = _numbers(frame, "ServiceLevel", rep, required=False)
+    for row in level.index[(level <= 0) | (level >= 1)]:
+        rep.add(
+            "error",
+            row,
+            "ServiceLevel",
+            level[row],
+            f"ServiceLevel must be between 0 and 1; got {level[row]:g}",
+        )
+    status = _texts(frame, "Status")
+    for row, value in status.items():
+        if value is None:
+            rep.add(
+                "warning", row, "Status", None, f"item {codes[row]} has no Status; active assumed"
+            )
+        elif value.lower() not in schema.ITEM_STATUSES:
+            allowed = ", ".join(schema.ITEM_STATUSES)
+            rep.add(
+                "error", row, "Status", value, f"Status must be one of {allowed}; got {show(value)}"
+            )
+    if check_resources:
+        resource = _texts(frame, "Resource")
+        _known(resource, resources, "Resource", "tblResources", rep, "resource")
+        for row in resource[resource.isna()].index:
+            rep.add(
+                "warning",
+                row,
+                "Resource",
+                None,
+                f"item {codes[row]} has no Resource; it loads no capacity",
+            )
+    return set(codes.dropna()), set(family.dropna())
+
+
+def _check_series(
+    name: str,
+    frame: pd.DataFrame,
+    items: set[str],
+    period_type: str,
+    rep: _Collector,
+    check_items: bool,
+) -> None:
+    codes = _texts(frame, "Item")
+    for row in codes[codes.isna()].index:
+        rep.add("error", row, "Item", None, "Item is blank")
+    if check_items:
+        _known(codes, items, "Item", "tblItems", rep, "item")
+    periods = _periods(frame, "Period", period_type, rep)
+    # a negative actual is a return (used as given); a negative receipt is a mistake
+    negative: Severity = "warning" if name == "tblActuals" else "error"
+    _numbers(frame, "Qty", rep, negative=negative)
+    keys = pd.DataFrame({"Item": codes, "Period": periods})
+    _duplicates(keys, ["Item", "Period"], rep, "error" if name == "tblActuals" else "warning")
+
+
+def _check_adjustments(
+    frame: pd.DataFrame, items: set[str], families: set[str], period_type: str, rep: _Collector
+) -> None:
+    codes, family = _texts(frame, "Item"), _texts(frame, "Family")
+    for row in frame.index:
+        if codes[row] is None and family[row] is None:
+            rep.add("error", row, "Item", None, "give an Item or a Family")
+    if items:
+        _known(codes, items, "Item", "tblItems", rep, "item")
+    if families:
+        _known(family, families, "Family", "tblItems", rep, "family")
+    _periods(frame, "Period", period_type, rep)
+    qty = _numbers(frame, "Qty", rep, required=False, negative=None)
+    pct = _numbers(frame, "Percent", rep, required=False, negative=None)
+    raw_qty, raw_pct = frame["Qty"].map(is_blank), frame["Percent"].map(is_blank)
+    for row in frame.index:
+        if raw_qty[row] and raw_pct[row]:
+            rep.add("error", row, "Qty", None, "give a Qty or a Percent")
+        elif not raw_qty[row] and not raw_pct[row]:
+            rep.add(
+                "error",
+                row,
+                "Percent",
+                frame.at[row, "Percent"],
+                "give a Qty or a Percent, not both",
+            )
+    for row in pct.index[pct < -1]:
+        rep.add(
+            "error",
+            row,
+            "Percent",
+            pct[row],
+            f"Percent below -100% would make demand negative; got {pct[row]:g}",
+        )
+    del qty
+    kind = _texts(frame, "Type")
+    allowed = ", ".join(schema.ADJUSTMENT_TYPES)
+    for row, value in kind.items():
+        if value is not None and value.lower() not in schema.ADJUSTMENT_TYPES:
+            rep.add(
+                "warning", row, "Type", value, f"Type should be one of {allowed}; got {show(value)}"
+            )
+
+
+def _check_budget(
+    frame: pd.DataFrame, families: set[str], period_type: str, rep: _Collector
+) -> None:
+    family = _texts(frame, "Family")
+    for row in family[family.isna()].index:
+        rep.add("error", row, "Family", None, "Family is blank")
+    if families:
+        _known(family, families, "Family", "tblItems", rep, "family")
+    periods = _periods(frame, "Period", period_type, rep)
+    _numbers(frame, "Revenue", rep, what="budget Revenue")
+    _duplicates(pd.DataFrame({"Family": family, "Period": periods}), ["Family", "Period"], rep)
+
+
+def errors(problems: Iterable[Problem]) -> list[Problem]:
+    """Only the errors (what stops a run)."""
+    return [p for p in problems if p.severity == "error"]
