@@ -141,6 +141,15 @@ def test_undefined_metric_is_refused(metric, actuals, forecast, message):
         accuracy(actuals, forecast, metric=metric)
 
 
+def test_overflow_is_refused_not_inf():
+    with pytest.raises(
+        SopError, match=r"^wape is too large to show \(denominator 1e-310\); use mae instead$"
+    ):
+        wape([1e-310], [1e300])
+    frame = pd.DataFrame({"item": ["a"], "period": [1], "actual": [1e-310], "forecast": [1e300]})
+    assert np.isnan(accuracy_by_item(frame, metrics=["wape"]).loc["a", "wape"])
+
+
 def test_mase_too_short_for_the_season():
     with pytest.raises(
         SopError, match=r"^mase needs more than season_length \(12\) actuals to scale by; got 8$"

@@ -110,7 +110,14 @@ def _season_length(season_length: object) -> int:
 def _ratio(numerator: float, denominator: float, metric: str, why: str, instead: str) -> float:
     """numerator / denominator, with 0/0 = 0 and x/0 refused (the module's zero rule)."""
     if denominator > 0:
-        return float(numerator / denominator)
+        with np.errstate(over="ignore"):
+            result = float(numerator / denominator)
+        if not np.isfinite(result):  # e.g. actuals of 1e-310: never hand back inf
+            raise SopError(
+                f"{metric} is too large to show (denominator {denominator:g}); "
+                f"use {instead} instead"
+            )
+        return result
     if numerator == 0:
         return 0.0
     raise SopError(f"{metric} is undefined when {why}; use {instead} instead")
@@ -396,7 +403,9 @@ def fva(
 # ----------------------------------------------------------------------------------------------
 def _safe_ratio(numerator: pd.Series, denominator: pd.Series) -> pd.Series:
     """Vectorised :func:`_ratio`: 0/0 = 0, x/0 = NaN (undefined)."""
-    ratio = numerator / denominator.where(denominator > 0)
+    with np.errstate(over="ignore"):
+        ratio = numerator / denominator.where(denominator > 0)
+    ratio = ratio.where(np.isfinite(ratio))  # overflow is undefined too, never inf
     return ratio.mask((denominator <= 0) & (numerator == 0), 0.0)
 
 
