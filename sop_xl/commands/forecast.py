@@ -1,0 +1,206 @@
+"""``sop-xl forecast INPUT --horizon N --out OUTPUT``: forecast every item of a long table.
+
+INPUT is a CSV file or an .xlsx workbook (the table ``tblActuals`` if it has one, else its first
+sheet) with the columns Item, Period, Qty (any case, any order, other columns ignored). OUTPUT
+(.csv or .xlsx) gets a grid: Item, Method, then one column per future period; with ``--level``
+the lower and upper bounds follow as a second table (xlsx: sheets Lower and Upper).
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from importlib import resources
+from pathlib import Path
+
+import pandas as pd
+
+from sop_xl.cli import command
+from sop_xl.errors import SopError, show
+from sop_xl.files import atomic_path
+from sop_xl.forecast.batch import forecast_frame, to_wide
+from sop_xl.forecast.methods import METHODS
+
+COLUMNS = {"item": "Item", "period": "Period", "qty": "Qty"}
+FREQ = {"month": "MS", "week": "W-MON"}
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "input", nargs="?", type=Path, help="long table Item, Period, Qty (.csv or .xlsx)"
+    )
+    parser.add_argument(
+        "--example",
+        action="store_true",
+        help="use the example table shipped with sop-xl instead of INPUT",
+    )
+    parser.add_argument("--horizon", type=int, default=18, help="future periods (default 18)")
+    parser.add_argument(
+        "--method",
+        default="auto",
+        type=str.lower,
+        choices=METHODS,
+        metavar="METHOD",
+        help=f"one of {', '.join(METHODS)} (default auto)",
+    )
+    parser.add_argument(
+        "--season-length",
+        type=int,
+        default=12,
+        help="periods per season; 0 or 1 = none (default 12)",
+    )
+    parser.add_argument(
+        "--level",
+        type=float,
+        default=None,
+        help="also give a prediction interval at this level, e.g. 0.9",
+    )
+    parser.add_argument(
+        "--period",
+        choices=sorted(FREQ),
+        default="month",
+        help="period type of the table (default month)",
+    )
+    parser.add_argument(
+        "--jobs", type=int, default=None, help="worker processes (default: all cores)"
+    )
+    parser.add_argument("--out", type=Path, required=True, help="output file (.csv or .xlsx)")
+
+
+def read_long_table(path: Path) -> pd.DataFrame:
+    """Read Item, Period, Qty from a CSV or xlsx file into ``item, period, qty``."""
+    suffix = path.suffix.lower()
+    if not path.exists():
+        raise SopError(f"input file not found: {path}")
+    if suffix == ".csv":
+        raw = pd.read_csv(path, dtype={0: str})
+    elif suffix in (".xlsx", ".xlsm"):
+        raw = _read_excel_table(path)
+    else:
+        raise SopError(f"input must be a .csv or .xlsx file; got {path.name}")
+    by_name = {str(c).strip().lower(): c for c in raw.columns}
+    missing = [title for key, title in COLUMNS.items() if key not in by_name]
+    if missing:
+        raise SopError(
+            f"{path.name} must have the columns Item, Period, Qty; missing "
+            f"{', '.join(missing)} in {show([str(c) for c in raw.columns], 80)}"
+        )
+    frame = raw[[by_name[k] for k in COLUMNS]].set_axis(list(COLUMNS), axis=1)
+    frame = frame.dropna(how="all")
+    frame["item"] = frame["item"].astype(str).str.strip()
+    periods = pd.to_datetime(frame["period"], errors="coerce")
+    if periods.isna().any():
+        row = periods.index[periods.isna()][0]
+        raise SopError(
+            f"Period must be a date like 2024-03-01; got "
+            f"{show(frame.loc[row, 'period'])} in row {_row_number(row, suffix)}"
+        )
+    qty = pd.to_numeric(frame["qty"], errors="coerce")
+    if qty.isna().any():
+        row = qty.index[qty.isna()][0]
+        raise SopError(
+            f"Qty must be a number; got {show(frame.loc[row, 'qty'])} "
+            f"in row {_row_number(row, suffix)}"
+        )
+    return frame.assign(period=periods, qty=qty.astype(float))
+
+
+def _row_number(index: int, suffix: str) -> int:
+    return int(index) + 2  # header is row 1 in both CSV and a sheet read from A1
+
+
+def _read_excel_table(path: Path) -> pd.DataFrame:
+    from openpyxl import load_workbook
+
+    book = load_workbook(path, read_only=False, data_only=True)
+    for sheet in book.worksheets:
+        if "tblActuals" in sheet.tables:
+            rows = list(sheet[sheet.tables["tblActuals"].ref].__iter__())
+            values = [[c.value for c in r] for r in rows]
+            return pd.DataFrame(values[1:], columns=values[0])
+    return pd.read_excel(path, sheet_name=0, engine="openpyxl")
+
+
+def write_output(path: Path, grids: dict[str, pd.DataFrame]) -> None:
+    """Write the grids atomically: CSV (one grid, bounds stacked below with a Bound column)
+    or xlsx (one formatted sheet per grid)."""
+    suffix = path.suffix.lower()
+    if suffix not in (".csv", ".xlsx"):
+        raise SopError(f"--out must end in .csv or .xlsx; got {path.name}")
+    with atomic_path(path) as tmp:
+        if suffix == ".csv":
+            parts = [
+                g.assign(Bound=name).set_index("Bound").reset_index() if len(grids) > 1 else g
+                for name, g in grids.items()
+            ]
+            pd.concat(parts).to_csv(tmp, index=False, float_format="%.4f")
+        else:
+            _write_xlsx(tmp, grids)
+
+
+def _write_xlsx(tmp: Path, grids: dict[str, pd.DataFrame]) -> None:
+    from openpyxl import Workbook
+    from openpyxl.styles import Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
+    book = Workbook()
+    book.remove(book.active)
+    for name, grid in grids.items():
+        sheet = book.create_sheet(name)
+        sheet.append(list(grid.columns))
+        for row in grid.itertuples(index=False):
+            sheet.append(list(row))
+        for cell in sheet[1]:
+            cell.font = Font(bold=True, color="FFFFFF")
+            cell.fill = PatternFill("solid", fgColor="1F4E78")
+        for col in range(3, grid.shape[1] + 1):
+            for (cell,) in sheet.iter_rows(min_row=2, min_col=col, max_col=col):
+                cell.number_format = "#,##0.0"
+            sheet.column_dimensions[get_column_letter(col)].width = 10
+        sheet.column_dimensions["A"].width = max(12, int(grid["Item"].str.len().max()) + 2)
+        sheet.column_dimensions["B"].width = max(10, int(grid["Method"].str.len().max()) + 2)
+        sheet.freeze_panes = "C2"
+    book.save(tmp)
+
+
+@command("forecast", "Forecast every item of a long table (Item, Period, Qty).", add_arguments)
+def run(args: argparse.Namespace) -> int:
+    if args.example == (args.input is not None):
+        raise SopError("give either INPUT or --example")
+    source = args.input or Path(str(resources.files("sop_xl") / "data" / "example_actuals.csv"))
+    frame = read_long_table(source)
+    n_items = frame["item"].nunique()
+    print(
+        f"forecasting {n_items} items from {source.name} ({len(frame)} rows), "
+        f"horizon {args.horizon}, method {args.method}"
+    )
+    started = time.perf_counter()
+    from tqdm import tqdm
+
+    with tqdm(total=n_items, unit="item", desc="forecast", disable=None) as bar:
+
+        def progress(done: int, total: int) -> None:
+            bar.update(done - bar.n)
+
+        long = forecast_frame(
+            frame,
+            args.horizon,
+            method=args.method,
+            season_length=args.season_length,
+            level=args.level,
+            freq=FREQ[args.period],
+            n_jobs=args.jobs,
+            progress=progress,
+        )
+    grids = {"Forecast": to_wide(long)}
+    if args.level is not None:
+        grids["Lower"] = to_wide(long, value="lower")
+        grids["Upper"] = to_wide(long, value="upper")
+    write_output(args.out, grids)
+    seconds = time.perf_counter() - started
+    methods = grids["Forecast"]["Method"].value_counts()
+    print(
+        f"wrote {args.out}: {n_items} items x {args.horizon} periods in {seconds:.1f} s; "
+        f"methods: {', '.join(f'{m} {c}' for m, c in methods.items())}"
+    )
+    return 0
