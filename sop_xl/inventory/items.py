@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from sop_xl.errors import SopError, show
-from sop_xl.inventory.arrays import numbers, text_option
+from sop_xl.inventory.arrays import fraction, numbers, text_option
 from sop_xl.inventory.policy import METHODS, reorder_point, safety_stock
 
 MIN_PAIRS = 6
@@ -181,14 +181,14 @@ def item_safety_stock(
     def column(name: str, default: float) -> pd.Series:
         if name not in table.columns:
             return pd.Series(default, index=table.index, dtype=float)
-        return pd.Series(
-            numbers(table[name], name, blank=default), index=table.index, dtype=float
-        ).rename(name)
+        values = numbers(table[name], name, blank=default, minimum=0)
+        return pd.Series(values, index=table.index, dtype=float).rename(name)
 
     lead = pd.Series(numbers(table["LeadTime"], "LeadTime", minimum=0), index=table.index)
     lead.index.name = "Item"
     spread = column("LeadTimeSD", 0.0)
     level = column("ServiceLevel", service_level)
+    fraction(level, "ServiceLevel")
     known = variability.reindex(table.index)
     mean = known["mean"].fillna(0.0)
     sigma = known["sigma"].fillna(0.0)

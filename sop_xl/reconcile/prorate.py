@@ -62,7 +62,7 @@ def prorate(total: float, weights: Any, *, whole_units: bool = False) -> Any:
     Examples
     --------
     >>> prorate(100, [1, 1, 1]).tolist()
-    [33.33333333333333, 33.33333333333333, 33.33333333333334]
+    [33.333333333333336, 33.333333333333336, 33.33333333333333]
     >>> prorate(100, [1, 1, 1], whole_units=True).tolist()
     [34.0, 33.0, 33.0]
     >>> prorate(10, [0, 0]).tolist()
@@ -80,7 +80,7 @@ def prorate(total: float, weights: Any, *, whole_units: bool = False) -> Any:
     if whole_units:
         parts = _largest_remainder(_whole(amount), shares)
     else:
-        parts = amount * shares
+        parts = amount * weight / weight_sum if weight_sum > 0 else amount * shares
         parts[-1] = amount - parts[:-1].sum()
     if isinstance(weights, pd.Series):
         return pd.Series(parts, index=weights.index, name=weights.name)

@@ -48,9 +48,9 @@ def _lots(quantity: np.ndarray, lot: np.ndarray | None) -> np.ndarray:
     """Round each positive quantity up to a multiple of its lot size (lot 0 = no rounding)."""
     if lot is None:
         return quantity
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(all="ignore"):
         count = np.ceil(quantity / lot - _ROUNDING)
-    return np.where((lot > 0) & (quantity > 0), count * lot, quantity)
+        return np.where((lot > 0) & (quantity > 0), count * lot, quantity)
 
 
 def _chase(
@@ -94,7 +94,7 @@ def _constrain(
         load = np.bincount(
             codes[bound], weights=hours[bound] * need[bound], minlength=capacity.shape[0]
         )
-        with np.errstate(divide="ignore", invalid="ignore"):
+        with np.errstate(all="ignore"):
             share = np.where(load > capacity[:, t], capacity[:, t] / load, 1.0)
         made = need.copy()
         made[bound] = need[bound] * share[codes[bound]]
