@@ -42,7 +42,7 @@ FAMILIES = {
     "Garden": ("MOULD", (12.0, 90.0), (0.32, 0.48), (300, 2500), 6, 0.65),
     "Heating": ("ASSY", (45.0, 260.0), (0.28, 0.42), (150, 1200), 12, 0.7),
     "Kitchen": ("ASSY", (18.0, 140.0), (0.30, 0.50), (250, 1800), 11, 0.12),
-    "Spares": ("CNC", (6.0, 45.0), (0.50, 0.65), (3, 25), 0, 0.0),
+    "Spares": ("CNC", (6.0, 45.0), (0.50, 0.65), (8, 60), 0, 0.0),
 }
 PRODUCTS = {
     "Garden": ["Hose 25 m", "Hose reel", "Sprinkler", "Spray gun", "Planter 40 cm", "Planter 60 cm",
@@ -185,7 +185,8 @@ def demo_tables(seed: int = SEED) -> dict[str, pd.DataFrame]:
     # budget: average revenue per family and calendar month, plus growth, rounded to 100
     revenue = actuals.merge(items[["Item", "Family", "UnitPrice"]], on="Item")
     revenue["Revenue"] = revenue["Qty"] * revenue["UnitPrice"]
-    by_month = revenue.groupby(["Family", revenue["Period"].dt.month])["Revenue"].mean()
+    totals = revenue.groupby(["Family", "Period"])["Revenue"].sum().reset_index()
+    by_month = totals.groupby(["Family", totals["Period"].dt.month])["Revenue"].mean()
     budget_rows = []
     for period in _months(periods[-12], 12 + 18):
         for family in FAMILIES:

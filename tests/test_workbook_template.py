@@ -34,8 +34,21 @@ DESIGN_COLUMNS = {
     "tblLog": "Time, User, Action, Rows, Seconds, Messages",
 }
 DESIGN_SHEETS = [
-    "Start", "Settings", "Items", "Actuals", "Forecast", "Demand Plan", "Supply", "Capacity",
-    "Finance", "Reconciliation", "KPIs", "Decisions", "History", "Log", "xlwings.conf",
+    "Start",
+    "Settings",
+    "Items",
+    "Actuals",
+    "Forecast",
+    "Demand Plan",
+    "Supply",
+    "Capacity",
+    "Finance",
+    "Reconciliation",
+    "KPIs",
+    "Decisions",
+    "History",
+    "Log",
+    "xlwings.conf",
 ]
 DESIGN_SETTINGS = (
     "Company, Owner, CycleStart, Horizon, PeriodType, SeasonLength, ForecastMethod, "
@@ -58,10 +71,22 @@ def test_schema_follows_design():
         assert schema.table(name).headers == columns.split(", "), name
     assert [s.key for s in schema.SETTINGS] == DESIGN_SETTINGS
     wide = {t.name for t in schema.TABLES.values() if t.period_columns}
-    assert wide == {"tblForecast", "tblDemandPlan", "tblSupplyPlan", "tblCapacity", "tblFinancePlan"}
+    assert wide == {
+        "tblForecast",
+        "tblDemandPlan",
+        "tblSupplyPlan",
+        "tblCapacity",
+        "tblFinancePlan",
+    }
     assert set(schema.INPUT_TABLES) == {
-        "tblSettings", "tblItems", "tblActuals", "tblAdjustments", "tblReceipts",
-        "tblResources", "tblBudget", "tblDecisions",
+        "tblSettings",
+        "tblItems",
+        "tblActuals",
+        "tblAdjustments",
+        "tblReceipts",
+        "tblResources",
+        "tblBudget",
+        "tblDecisions",
     }
 
 
@@ -118,13 +143,18 @@ def test_settings_defaults(template):
 
 
 def _lists(ws):
-    return {dv.formula1.strip('"') for dv in ws.data_validations.dataValidation if dv.type == "list"}
+    return {
+        dv.formula1.strip('"') for dv in ws.data_validations.dataValidation if dv.type == "list"
+    }
 
 
 def test_validation_lists(template):
     settings = _lists(template["Settings"])
     assert ",".join(schema.FORECAST_METHODS) in settings
-    assert "auto,naive,snaive,ma,ses,holt,damped,hw_add,hw_mul,ets,theta,arima,croston,sba,tsb" in settings
+    assert (
+        "auto,naive,snaive,ma,ses,holt,damped,hw_add,hw_mul,ets,theta,arima,croston,sba,tsb"
+        in settings
+    )
     assert "chase,level,capacity" in settings
     assert "active,new,eol" in _lists(template["Items"])
     assert "sales,marketing,promotion,new product,event" in _lists(template["Demand Plan"])
@@ -141,7 +171,9 @@ def test_frozen_headers_and_widths(template):
 
 def test_conditional_formats(template):
     def formulas(sheet):
-        return [f for cf in template[sheet].conditional_formatting for r in cf.rules for f in r.formula]
+        return [
+            f for cf in template[sheet].conditional_formatting for r in cf.rules for f in r.formula
+        ]
 
     assert any('="OnHand"' in f and "<0" in f for f in formulas("Supply"))
     assert any('="Utilization"' in f and ">1" in f for f in formulas("Capacity"))
@@ -157,14 +189,18 @@ def test_kpi_charts_read_the_trend_table(template):
     assert all(ref.startswith("'KPIs'!$A") for ref in refs), refs  # AA.. AH: tblKPITrend
     titles = [c.title.tx.rich.p[0].r[0].t for c in ws._charts]
     assert titles == [
-        "Forecast vs actual", "Projected inventory vs safety stock", "Capacity utilization",
+        "Forecast vs actual",
+        "Projected inventory vs safety stock",
+        "Capacity utilization",
         "Revenue vs budget",
     ]
 
 
 def test_native_formulas(template):
     assert template["Actuals"]["C3"].value == "=SUBTOTAL(109,tblActuals[Qty])"
-    assert template["Start"]["A1"].value.startswith('="S&OP cycle - "&IFERROR(INDEX(tblSettings[Value]')
+    assert template["Start"]["A1"].value.startswith(
+        '="S&OP cycle - "&IFERROR(INDEX(tblSettings[Value]'
+    )
     status = schema.kpi_status_formula(higher_is_better=True)
     assert status.startswith('=IF(OR(tblKPIs[[#This Row],[Value]]="",')
 

@@ -20,7 +20,7 @@ from sop_xl.cells import is_blank
 from sop_xl.errors import SopError, show
 from sop_xl.workbook import schema
 from sop_xl.workbook.book import Book
-from sop_xl.workbook.periods import parse_period
+from sop_xl.workbook.periods import parse_period, period_label
 from sop_xl.workbook.settings import parse_settings
 
 Severity = Literal["error", "warning"]
@@ -120,14 +120,18 @@ def _known(
 
 
 def _duplicates(
-    keys: pd.DataFrame, columns: list[str], report: _Collector, severity: Severity = "error"
+    keys: pd.DataFrame,
+    columns: list[str],
+    report: _Collector,
+    severity: Severity = "error",
+    period_type: str = "Month",
 ) -> None:
     valid = keys.dropna()
     dup = valid[valid.duplicated(keep="first")]
     for row, record in dup.iterrows():
         first = valid[(valid == record).all(axis=1)].index[0]
         label = ", ".join(
-            str(v.strftime("%Y-%m") if isinstance(v, pd.Timestamp) else v) for v in record
+            period_label(v, period_type) if isinstance(v, pd.Timestamp) else str(v) for v in record
         )
         report.add(
             severity,
@@ -335,7 +339,8 @@ def _check_series(
     negative: Severity = "warning" if name == "tblActuals" else "error"
     _numbers(frame, "Qty", rep, negative=negative)
     keys = pd.DataFrame({"Item": codes, "Period": periods})
-    _duplicates(keys, ["Item", "Period"], rep, "error" if name == "tblActuals" else "warning")
+    severity: Severity = "error" if name == "tblActuals" else "warning"
+    _duplicates(keys, ["Item", "Period"], rep, severity, period_type)
 
 
 def _check_adjustments(
@@ -392,7 +397,8 @@ def _check_budget(
         _known(family, families, "Family", "tblItems", rep, "family")
     periods = _periods(frame, "Period", period_type, rep)
     _numbers(frame, "Revenue", rep, what="budget Revenue")
-    _duplicates(pd.DataFrame({"Family": family, "Period": periods}), ["Family", "Period"], rep)
+    keys = pd.DataFrame({"Family": family, "Period": periods})
+    _duplicates(keys, ["Family", "Period"], rep, "error", period_type)
 
 
 def errors(problems: Iterable[Problem]) -> list[Problem]:

@@ -1,0 +1,249 @@
+"""The workbook gateway: read tables wherever they are, write outputs, log, save atomically."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from openpyxl import Workbook, load_workbook
+from openpyxl.worksheet.table import Table
+
+from sop_xl.errors import SopError
+from sop_xl.workbook import schema
+from sop_xl.workbook.book import Book, FileBook, new_book, open_book
+
+
+@pytest.fixture
+def book():
+    return new_book()
+
+
+def _moved_actuals() -> FileBook:
+    """tblActuals at D10, columns shuffled, a user column added, rows unsorted."""
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "My history"
+    rows = [
+        ["Note", "Qty", "Period", "Item", "Checked"],
+        ["late", 5, "2024-02", "B", "yes"],
+        [None, 7, "2024-01", "A", None],
+        [None, None, None, None, None],  # a blank row inside the table is skipped
+        ["", 9, "2024-01", "B", "no"],
+    ]
+    for i, row in enumerate(rows):
+        for j, value in enumerate(row):
+            ws.cell(10 + i, 4 + j, value)
+    ws.add_table(Table(displayName="tblActuals", ref="D10:H14"))
+    return FileBook(wb)
+
+
+def test_fileBook_is_a_book(book):
+    assert isinstance(book, Book)
+
+
+def test_read_finds_table_by_name_and_header_not_address():
+    frame = _moved_actuals().read_table("tblActuals")
+    assert list(frame.columns) == ["Note", "Qty", "Period", "Item", "Checked"]
+    assert frame.index.name == "row"
+    assert list(frame.index) == [11, 12, 14]
+    assert frame.loc[12, ["Item", "Period", "Qty"]].tolist() == ["A", "2024-01", 7]
+    assert frame.loc[14, "Note"] is None  # "" reads as blank
+
+
+def test_read_is_case_insensitive_on_table_names():
+    assert len(_moved_actuals().read_table("TBLACTUALS")) == 3
+
+
+def test_read_missing_table_and_column_name_them():
+    book = _moved_actuals()
+    with pytest.raises(SopError, match="table tblItems not found in the workbook"):
+        book.read_table("tblItems")
+    book.workbook["My history"]["E10"] = "Quantity"
+    with pytest.raises(SopError, match="table tblActuals on sheet My history has no column 'Qty'"):
+        book.read_table("tblActuals")
+
+
+def test_settings_typed_with_defaults(book):
+    settings = book.settings()
+    assert settings["Horizon"] == 18 and isinstance(settings["Horizon"], int)
+    assert settings["ServiceLevel"] == 0.95
+    assert settings["CycleStart"] is None
+    assert settings["ForecastMethod"] == "auto"
+
+
+def test_settings_bad_value_names_sheet_key_and_value(book):
+    ws = book.workbook["Settings"]
+    row = next(r for r in range(5, 30) if ws.cell(r, 1).value == "ServiceLevel")
+    ws.cell(row, 2).value = 1.5
+    with pytest.raises(
+        SopError,
+        match=rf"Settings row {row}: setting ServiceLevel must be between 0.5 and 0.9999; got 1.5",
+    ):
+        book.settings()
+
+
+def _forecast(items: list[str], periods: list[str]) -> pd.DataFrame:
+    rows = []
+    for i, item in enumerate(items):
+        rows.append([item, "F", "ses", "smooth", "A", "X", 0.12] + [10.0 * (i + 1)] * len(periods))
+    columns = schema.table("tblForecast").headers + periods
+    return pd.DataFrame(rows, columns=columns)
+
+
+def test_write_table_resizes_and_styles(book):
+    book.write_table("tblForecast", _forecast(["A", "B", "C"], ["2026-01", "2026-02"]))
+    ws = book.workbook["Forecast"]
+    tbl = ws.tables["tblForecast"]
+    assert tbl.ref == "A4:I7"
+    assert [c.name for c in tbl.tableColumns][-2:] == ["2026-01", "2026-02"]
+    assert ws["H4"].value == "2026-01" and ws["H4"].style == "SOP Output header"
+    assert ws["I7"].value == 30.0 and ws["I7"].style == "SOP Output units"
+    assert ws["G5"].number_format == "0.0%"
+    assert ws["H3"].value == "=SUBTOTAL(109,H5:H7)"  # totals above the header follow the rows
+    frame = book.read_table("tblForecast")
+    assert frame["Item"].tolist() == ["A", "B", "C"]
+
+
+def test_write_table_clears_old_rows_and_columns(book):
+    book.write_table("tblForecast", _forecast(list("ABCDE"), ["2026-01", "2026-02", "2026-03"]))
+    book.write_table("tblForecast", _forecast(["A"], ["2026-02"]))
+    ws = book.workbook["Forecast"]
+    assert ws.tables["tblForecast"].ref == "A4:H5"
+    assert ws["A6"].value is None and ws["A6"].style == "Normal"
+    assert ws["I4"].value is None and ws["J5"].value is None
+    assert ws["I3"].value is None
+
+
+def test_write_table_keeps_user_columns_and_their_formulas(book):
+    book.write_table("tblForecast", _forecast(["A", "B"], ["2026-01"]))
+    ws = book.workbook["Forecast"]
+    ws["I4"] = "Double"
+    ws["I5"] = "=H5*2"
+    tbl = ws.tables["tblForecast"]
+    tbl.ref = "A4:I6"
+    book.write_table("tblForecast", _forecast(["A", "B", "C"], ["2026-01", "2026-02"]))
+    assert ws["J4"].value == "Double"
+    assert [ws[f"J{r}"].value for r in (5, 6, 7)] == [
+        "=H5*2",
+        "=H6*2",
+        "=H7*2",
+    ]  # rows follow; columns still point at 2026-01
+    assert [c.name for c in ws.tables["tblForecast"].tableColumns][-1] == "Double"
+
+
+def test_write_table_measure_rows_get_their_own_format(book):
+    frame = pd.DataFrame(
+        [["MOULD", "Load", 500.0], ["MOULD", "Available", 580.0], ["MOULD", "Utilization", 0.86]],
+        columns=["Resource", "Measure", "2026-01"],
+    )
+    book.write_table("tblCapacity", frame)
+    loc = book.locate("tblCapacity")
+    ws = book.workbook["Capacity"]
+    assert ws.cell(loc.first_data_row + 2, loc.first_col + 2).number_format == "0.0%"
+    assert ws.cell(loc.first_data_row, loc.first_col + 2).number_format == "#,##0.0"
+
+
+def test_write_refuses_input_tables_and_missing_columns(book):
+    with pytest.raises(
+        SopError,
+        match="table tblActuals on sheet Actuals is an input table; sop-xl never rewrites input tables",
+    ):
+        book.write_table("tblActuals", pd.DataFrame({"Item": [], "Period": [], "Qty": []}))
+    with pytest.raises(SopError, match="cannot write tblKPIs: the data has no column 'Target'"):
+        book.write_table("tblKPIs", pd.DataFrame({"KPI": ["x"], "Value": [1]}))
+
+
+def test_write_refuses_to_grow_into_another_table(book):
+    periods = [f"{2026 + m // 12}-{m % 12 + 1:02d}" for m in range(30)]
+    frame = pd.DataFrame([["A", "Demand"] + [1.0] * 30], columns=["Item", "Measure"] + periods)
+    book.write_table("tblSupplyPlan", frame)  # grows right: fine
+    ws = book.workbook["Supply"]
+    ws.add_table(Table(displayName="tblMine", ref="F20:G21"))
+    tall = pd.DataFrame([["A", "Demand", 1.0]] * 30, columns=["Item", "Measure", "2026-01"])
+    with pytest.raises(
+        SopError, match="tblSupplyPlan on sheet Supply would grow into table tblMine"
+    ):
+        book.write_table("tblSupplyPlan", tall)
+
+
+def test_charts_follow_the_trend_table(book):
+    trend = pd.DataFrame(
+        {h: [1.0] * 12 for h in schema.table("tblKPITrend").headers}
+        | {"Period": [f"2025-{m:02d}" for m in range(1, 13)]}
+    )
+    book.write_table("tblKPITrend", trend)
+    refs = [s.val.numRef.f for c in book.workbook["KPIs"]._charts for s in c.series]
+    assert refs and all(ref.endswith("$5:$AB$16") or ref.endswith("$16") for ref in refs), refs
+    cats = [s.cat.numRef or s.cat.strRef for c in book.workbook["KPIs"]._charts for s in c.series]
+    assert all(ref.f == "'KPIs'!$AA$5:$AA$16" for ref in cats)
+
+
+def test_kpi_status_formula_is_written_as_formula(book):
+    kpis = pd.DataFrame(
+        {
+            "KPI": ["Forecast accuracy (WAPE)"],
+            "Value": [0.18],
+            "Target": [0.2],
+            "Status": [schema.kpi_status_formula(higher_is_better=False)],
+            "Unit": ["%"],
+            "Definition": ["sum|F-A| / sum A"],
+        }
+    )
+    book.write_table("tblKPIs", kpis)
+    assert book.workbook["KPIs"]["D5"].value.startswith("=IF(")
+
+
+def test_append_rows_and_log(book):
+    book.log("forecast", rows=44, seconds=1.234, messages="2 warnings\nsecond line")
+    book.log("supply plan", rows=264)
+    frame = book.read_table("tblLog")
+    assert frame["Action"].tolist() == ["forecast", "supply plan"]
+    assert list(frame.index) == [5, 6]
+    assert frame.loc[5, "Messages"] == "2 warnings second line"
+    assert frame.loc[5, "Seconds"] == 1.23
+    with pytest.raises(SopError, match="tblLog on sheet Log has no column 'Nope'"):
+        book.append_rows("tblLog", pd.DataFrame({"Nope": [1]}))
+
+
+def test_save_and_reopen(tmp_path, book):
+    book.write_table("tblForecast", _forecast(["A"], ["2026-01"]))
+    path = book.save(tmp_path / "plan.xlsx")
+    again = open_book(path)
+    assert again.read_table("tblForecast")["2026-01"].tolist() == [10.0]
+    assert len(again.workbook["KPIs"]._charts) == 4
+    assert again.workbook["Items"].data_validations.dataValidation
+
+
+def test_save_failure_leaves_file_intact(tmp_path, book, monkeypatch):
+    path = book.save(tmp_path / "plan.xlsx")
+    before = path.read_bytes()
+    book.write_table("tblForecast", _forecast(["A"], ["2026-01"]))
+
+    def broken(self, data):  # writes half the file, then the disk "fails"
+        with open(self, "wb") as handle:
+            handle.write(data[: len(data) // 2])
+        raise OSError("disk full")
+
+    monkeypatch.setattr(Path, "write_bytes", broken)
+    with pytest.raises(OSError, match="disk full"):
+        book.save()
+    monkeypatch.undo()
+    assert path.read_bytes() == before
+    assert sorted(os.listdir(tmp_path)) == ["plan.xlsx"]  # no temporary file left behind
+    assert load_workbook(path)["Forecast"].tables["tblForecast"].ref == "A4:G5"
+
+
+def test_save_without_a_path_is_refused(book):
+    with pytest.raises(SopError, match="save needs a file name"):
+        book.save()
+
+
+def test_open_book_errors(tmp_path):
+    with pytest.raises(SopError, match="workbook .*nope.xlsx does not exist"):
+        open_book(tmp_path / "nope.xlsx")
+    bad = tmp_path / "bad.xlsx"
+    bad.write_text("not a zip")
+    with pytest.raises(SopError, match="cannot open .*bad.xlsx as an Excel workbook"):
+        open_book(bad)
