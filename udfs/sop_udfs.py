@@ -13,8 +13,12 @@ import numpy as np
 import xlwings as xw
 
 import sop_xl
-from sop_xl import cells
 import sop_xl.forecast as forecast_core
+import sop_xl.inventory as inventory_core
+import sop_xl.reconcile as reconcile_core
+import sop_xl.supply as supply_core
+from sop_xl import cells
+from sop_xl.errors import SopError, show
 from sop_xl.forecast import batch as forecast_batch
 from sop_xl.forecast import metrics, segmentation
 
@@ -170,3 +174,296 @@ def sop_xyz(history_grid, x_cv=0.5, y_cv=1.0):
 # ---------------------------------------------------------------------------------------------
 # inventory and supply (sop_xl.inventory, sop_xl.supply, sop_xl.reconcile)
 # ---------------------------------------------------------------------------------------------
+def _aligned(*specs):
+    """Read ranges that go together row by row (one row per item, or one cell per period).
+
+    Each spec is ``(raw, name, blank)``: ``blank`` is what an empty cell stands for (``None``:
+    it is refused by the core). Single cells broadcast; ranges must have the same length;
+    trailing rows blank in every range are dropped (a range may be selected larger than its
+    data). Returns the arrays and the orientation of the first range (``None``: all single).
+    """
+    vectors = [_read(raw, name) for raw, name, _ in specs]
+    sizes = {name: len(v) for v, (_, name, _) in zip(vectors, specs, strict=True) if len(v) > 1}
+    if len(set(sizes.values())) > 1:
+        parts = ", ".join(f"{name} has {size} values" for name, size in sizes.items())
+        raise SopError(f"lengths must match: {parts}")
+    size = max(sizes.values(), default=1)
+    orientation = next((v.orientation for v in vectors if len(v) > 1), None)
+    arrays = [v.values if len(v) else np.full(1, np.nan) for v in vectors]
+    if size > 1:
+        ranged = np.vstack([a for a in arrays if a.size == size])
+        filled = np.flatnonzero(~np.isnan(ranged).all(axis=0))
+        if not filled.size:
+            raise SopError(f"{specs[0][1]} has no numbers; got an empty range")
+        arrays = [a[: filled[-1] + 1] if a.size == size else a for a in arrays]
+        if filled[-1] == 0:
+            orientation = None
+    out = []
+    for array, (_, _, blank) in zip(arrays, specs, strict=True):
+        array = np.where(np.isnan(array), blank, array) if blank is not None else array
+        # a single cell goes to the core as a plain number, so messages carry no position
+        out.append(array[0] if array.size == 1 else array)
+    return out, orientation
+
+
+def _read(raw, name):
+    """One argument of :func:`_aligned`: a single cell (blank = NaN) or a 1-D range."""
+    cell = raw
+    while isinstance(cell, (list, tuple)) and len(cell) == 1:
+        cell = cell[0]
+    if isinstance(cell, str) and cell.strip().startswith("#"):
+        raise SopError(f"{name} contains an error value; got {show(cell)}")
+    if not isinstance(cell, (list, tuple)):
+        return cells.Vector(np.array([cells.number(cell, name, default=np.nan)]), "column")
+    return cells.vector(raw, name, trim=False, allow_empty=True)
+
+
+def _given(array):
+    """An optional range: ``None`` when it is blank throughout."""
+    return None if np.isnan(array).all() else array
+
+
+def _cells(values, orientation):
+    """One number for single-cell inputs, else a column or a row like the input."""
+    values = np.asarray(values, dtype=float).reshape(-1)
+    if orientation is None and values.size == 1:
+        return cells.shaped(values)[0][0]
+    return cells.shaped(values, orientation or "column")
+
+
+@xw.func
+@xw.arg(
+    "demand_mean", **RANGE, doc="Mean demand per period: one cell or a column (one row per item)."
+)
+@xw.arg("demand_sd", **RANGE, doc="Standard deviation of demand (or forecast RMSE) per period.")
+@xw.arg("lead_time", **RANGE, doc="Lead time L in periods, >= 0.")
+@xw.arg("lead_time_sd", **RANGE, doc="Standard deviation of the lead time in periods, >= 0 (0).")
+@xw.arg(
+    "service_level",
+    **RANGE,
+    doc="Cycle service level (or target fill rate), between 0 and 1 (0.95).",
+)
+@xw.arg("method", doc="cycle (no stockout per cycle) or fill_rate (share of demand served).")
+@xw.arg("order_qty", **RANGE, doc="Order quantity Q, > 0; required for fill_rate.")
+@xw.arg("review_period", **RANGE, doc="Review period R in periods, >= 0 (0: continuous review).")
+@cells.boundary
+def sop_safety_stock(
+    demand_mean,
+    demand_sd,
+    lead_time,
+    lead_time_sd=0,
+    service_level=0.95,
+    method="cycle",
+    order_qty=None,
+    review_period=0,
+):
+    """Safety stock: z * sqrt((L+R) sd_d^2 + d^2 sd_L^2); fill_rate via the normal loss function."""
+    how = cells.text(method, "method", default="cycle")
+    (d, sd, lt, lt_sd, level, q, r), orientation = _aligned(
+        (demand_mean, "demand_mean", None),
+        (demand_sd, "demand_sd", None),
+        (lead_time, "lead_time", None),
+        (lead_time_sd, "lead_time_sd", 0.0),
+        (service_level, "service_level", 0.95),
+        (order_qty, "order_qty", None),
+        (review_period, "review_period", 0.0),
+    )
+    result = inventory_core.safety_stock(
+        d,
+        sd,
+        lt,
+        lead_time_sd=lt_sd,
+        service_level=level,
+        method=how,
+        order_qty=_given(q),
+        review_period=r,
+    )
+    return _cells(result, orientation)
+
+
+@xw.func
+@xw.arg(
+    "demand_mean", **RANGE, doc="Mean demand per period: one cell or a column (one row per item)."
+)
+@xw.arg("lead_time", **RANGE, doc="Lead time L in periods, >= 0.")
+@xw.arg("safety_stock", **RANGE, doc="Safety stock in units (e.g. from sop_safety_stock).")
+@xw.arg("review_period", **RANGE, doc="Review period R in periods, >= 0 (0: continuous review).")
+@cells.boundary
+def sop_reorder_point(demand_mean, lead_time, safety_stock, review_period=0):
+    """Reorder point (order-up-to level with a review period): d * (L + R) + safety stock."""
+    (d, lt, ss, r), orientation = _aligned(
+        (demand_mean, "demand_mean", None),
+        (lead_time, "lead_time", None),
+        (safety_stock, "safety_stock", None),
+        (review_period, "review_period", 0.0),
+    )
+    return _cells(inventory_core.reorder_point(d, lt, ss, review_period=r), orientation)
+
+
+@xw.func
+@xw.arg(
+    "safety_stock", **RANGE, doc="Safety stock in units: one cell or a column (one row per item)."
+)
+@xw.arg("demand_mean", **RANGE, doc="Mean demand per period, >= 0.")
+@xw.arg("demand_sd", **RANGE, doc="Standard deviation of demand per period, >= 0.")
+@xw.arg("lead_time", **RANGE, doc="Lead time L in periods, >= 0.")
+@xw.arg("order_qty", **RANGE, doc="Order quantity Q, > 0.")
+@xw.arg("lead_time_sd", **RANGE, doc="Standard deviation of the lead time in periods, >= 0 (0).")
+@xw.arg("review_period", **RANGE, doc="Review period R in periods, >= 0 (0).")
+@cells.boundary
+def sop_fill_rate(
+    safety_stock, demand_mean, demand_sd, lead_time, order_qty, lead_time_sd=0, review_period=0
+):
+    """Expected fill rate of a safety stock: 1 - sigma * G(SS / sigma) / Q, as a fraction."""
+    (ss, d, sd, lt, q, lt_sd, r), orientation = _aligned(
+        (safety_stock, "safety_stock", None),
+        (demand_mean, "demand_mean", None),
+        (demand_sd, "demand_sd", None),
+        (lead_time, "lead_time", None),
+        (order_qty, "order_qty", None),
+        (lead_time_sd, "lead_time_sd", 0.0),
+        (review_period, "review_period", 0.0),
+    )
+    result = inventory_core.fill_rate(ss, d, sd, lt, q, lead_time_sd=lt_sd, review_period=r)
+    return _cells(result, orientation)
+
+
+@xw.func
+@xw.arg("annual_demand", **RANGE, doc="Demand per year in units, >= 0: one cell or a column.")
+@xw.arg("order_cost", **RANGE, doc="Fixed cost per order, >= 0.")
+@xw.arg("unit_cost", **RANGE, doc="Cost of one unit, > 0.")
+@xw.arg(
+    "holding_rate", **RANGE, doc="Yearly holding cost as a fraction of unit cost, > 0 (e.g. 0.25)."
+)
+@cells.boundary
+def sop_eoq(annual_demand, order_cost, unit_cost, holding_rate):
+    """Economic order quantity: sqrt(2 * annual demand * order cost / (unit cost * holding rate))"""
+    (demand, cost, price, rate), orientation = _aligned(
+        (annual_demand, "annual_demand", None),
+        (order_cost, "order_cost", None),
+        (unit_cost, "unit_cost", None),
+        (holding_rate, "holding_rate", None),
+    )
+    return _cells(inventory_core.eoq(demand, cost, price, rate), orientation)
+
+
+@xw.func
+@xw.arg("opening", **RANGE, doc="On-hand before the first period, in units.")
+@xw.arg("demand", **RANGE, doc="Demand per period: a row or a column; a blank period is 0.")
+@xw.arg("supply", **RANGE, doc="Receipts or production per period, same size; a blank period is 0.")
+@cells.boundary
+def sop_projected_inventory(opening, demand, supply=None):
+    """Ending on-hand per period: opening + supply - demand, cumulated (negative = backlog)."""
+    start = cells.number(opening, "opening")
+    (need, made), orientation = _aligned((demand, "demand", 0.0), (supply, "supply", 0.0))
+    return _cells(supply_core.projected_inventory(start, need, made), orientation)
+
+
+@xw.func
+@xw.arg("inventory", **RANGE, doc="Ending on-hand per period: a row or a column.")
+@xw.arg("demand", **RANGE, doc="Demand per period, >= 0, same size; a blank period is 0.")
+@xw.arg("days_per_period", doc="Days in one period: 30 for months (default), 7 for weeks.")
+@cells.boundary
+def sop_days_of_supply(inventory, demand, days_per_period=30):
+    """Days the ending on-hand of each period covers the demand after it (0 to 999)."""
+    days = cells.number(days_per_period, "days_per_period", default=30)
+    (stock, need), orientation = _aligned((inventory, "inventory", None), (demand, "demand", 0.0))
+    return _cells(supply_core.days_of_supply(stock, need, days_per_period=days), orientation)
+
+
+@xw.func
+@xw.arg("demand", **RANGE, doc="Demand per period: a row or a column; a blank period is 0.")
+@xw.arg("opening", **RANGE, doc="On-hand before the first period, in units.")
+@xw.arg("safety_stock", **RANGE, doc="Stock to hold at the end of each period, >= 0 (0).")
+@xw.arg("strategy", doc="chase (default), level or capacity.")
+@xw.arg(
+    "capacity",
+    **RANGE,
+    doc="Units that can be made per period (one cell or one per period); for capacity.",
+)
+@xw.arg("lot_size", **RANGE, doc="Production comes in multiples of this, > 0 (blank or 0: none).")
+@cells.boundary
+def sop_production_plan(
+    demand, opening, safety_stock=0, strategy="chase", capacity=None, lot_size=None
+):
+    """Production per period: chase, level, or capacity (chase that pre-builds earlier)."""
+    start = cells.number(opening, "opening")
+    stock = cells.number(safety_stock, "safety_stock", default=0)
+    how = cells.text(strategy, "strategy", default="chase")
+    lot = cells.number(lot_size, "lot_size", default=0)
+    (need, limit), orientation = _aligned((demand, "demand", 0.0), (capacity, "capacity", None))
+    plan = supply_core.production_plan(
+        need, start, safety_stock=stock, strategy=how, capacity=_given(limit), lot_size=lot or None
+    )
+    return _cells(plan.production, orientation)
+
+
+@xw.func
+@xw.arg("production", **RANGE, doc="Production per period: a row or a column; a blank period is 0.")
+@xw.arg("hours_per_unit", **RANGE, doc="Resource hours per unit, >= 0: one cell or one per period.")
+@xw.arg(
+    "available_hours", **RANGE, doc="Available hours per period, >= 0: one cell or one per period."
+)
+@cells.boundary
+def sop_capacity_load(production, hours_per_unit, available_hours):
+    """Capacity utilization per period: production * hours per unit / available hours."""
+    (made, rate, hours), orientation = _aligned(
+        (production, "production", 0.0),
+        (hours_per_unit, "hours_per_unit", None),
+        (available_hours, "available_hours", None),
+    )
+    return _cells(supply_core.capacity_utilization(made, rate, hours), orientation)
+
+
+@xw.func
+@xw.arg("total", **RANGE, doc="The amount to split (e.g. a family's plan for a period).")
+@xw.arg("weights", **RANGE, doc="Weight of each part, >= 0: a row or a column (e.g. past sales).")
+@xw.arg(
+    "whole_units",
+    doc="TRUE: whole parts by largest remainder (total must be whole); FALSE: exact (default).",
+)
+@cells.boundary
+def sop_prorate(total, weights, whole_units=False):
+    """Split a total by weights; the parts sum exactly to it (equal parts if all weights are 0)."""
+    amount = cells.number(total, "total")
+    parts = cells.vector(weights, "weights")
+    whole = _flag(whole_units, "whole_units")
+    result = reconcile_core.prorate(amount, parts.values, whole_units=whole)
+    return _cells(result, parts.orientation)
+
+
+@xw.func
+@xw.arg("demand", **RANGE, doc="Demand plan per period: a row or a column; a blank period is 0.")
+@xw.arg("supply", **RANGE, doc="Supply plan per period in units, same size; a blank period is 0.")
+@xw.arg("price", **RANGE, doc="Unit price: one cell or one per period, >= 0.")
+@xw.arg("unit_cost", **RANGE, doc="Unit cost: one cell or one per period, >= 0.")
+@xw.arg(
+    "budget", **RANGE, doc="Revenue budget per period (or one cell for all); a blank period is 0."
+)
+@cells.boundary
+def sop_reconcile(demand, supply, price, unit_cost, budget):
+    """Demand, supply, gap, revenue, budget, gap to budget, gross margin, margin % per period."""
+    (need, made, unit_price, cost, plan), _ = _aligned(
+        (demand, "demand", 0.0),
+        (supply, "supply", 0.0),
+        (price, "price", None),
+        (unit_cost, "unit_cost", None),
+        (budget, "budget", 0.0),
+    )
+    table = reconcile_core.reconcile(need, made, unit_price, cost, plan)
+    rows = zip(table.index, table.to_numpy().tolist(), strict=True)
+    return cells.block([[label, *values] for label, values in rows])
+
+
+def _flag(value, name):
+    """A TRUE/FALSE cell (also 1/0, or text true/false); blank = FALSE."""
+    cell = value
+    while isinstance(cell, list) and len(cell) == 1:
+        cell = cell[0]
+    if cells.is_blank(cell):
+        return False
+    if isinstance(cell, bool) or cell in (0, 1):
+        return bool(cell)
+    if isinstance(cell, str) and cell.strip().lower() in ("true", "false"):
+        return cell.strip().lower() == "true"
+    raise SopError(f"{name} must be TRUE or FALSE; got {show(cell)}")
