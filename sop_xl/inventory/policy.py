@@ -85,18 +85,18 @@ def inverse_normal_loss(loss: Any) -> Any:
     1.4147
     """
     target = numbers(loss, "loss", positive=True)
-    log_target = np.log(target)
-    start = np.sqrt(np.maximum(0.0, -2.0 * (log_target + _LOG_SQRT_2PI)))
-    k = start.copy()
+    k = np.zeros(target.shape)
+    inside = target < 1 / np.sqrt(2 * np.pi)  # else G(k) = loss has its root at k <= 0
+    log_target = np.log(target[inside])
+    root = np.sqrt(-2.0 * (log_target + _LOG_SQRT_2PI))  # pdf(root) = loss > G(root)
     for _ in range(60):
-        mills = _SQRT_HALF_PI * special.erfcx(k / np.sqrt(2))
-        tail = 1 - k * mills  # G(k) / pdf(k)
-        slope = -mills / tail  # d log G / dk
-        step = (_log_loss(k) - log_target) / slope
-        k = np.maximum(0.0, k - step)
-        if np.all(np.abs(step) < 1e-12 * np.maximum(1.0, k)):
+        mills = _SQRT_HALF_PI * special.erfcx(root / np.sqrt(2))
+        slope = -mills / (1 - root * mills)  # d log G / dk
+        step = (_log_loss(root) - log_target) / slope
+        root = np.maximum(0.0, root - step)
+        if np.all(np.abs(step) < 1e-12 * np.maximum(1.0, root)):
             break
-    k = np.where(target >= 1 / np.sqrt(2 * np.pi), 0.0, k)
+    k[inside] = root
     return output(k, loss)
 
 
