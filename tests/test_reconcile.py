@@ -33,8 +33,8 @@ def test_prorate_equal_when_all_weights_are_zero():
         (7, [1, 2, 4], [1, 2, 4]),
         (-10, [1, 1, 1], [-4, -3, -3]),
         (5, [0, 0], [3, 2]),
-        # Balinski & Young's house apportionment illustration: 25 seats, populations
-        # 1500, 1500, 900, 500, 500, 200 -> Hamilton 7, 7, 4, 3, 3, 1
+        # worked by hand: quotas 7.35, 7.35, 4.41, 2.45, 2.45, 0.98 -> floors sum to 22; the
+        # 3 units left go to remainders .98, .45, .45
         (25, [1500, 1500, 900, 500, 500, 200], [7, 7, 4, 3, 3, 1]),
     ],
 )
