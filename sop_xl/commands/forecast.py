@@ -160,6 +160,10 @@ def _write_xlsx(tmp: Path, grids: dict[str, pd.DataFrame]) -> None:
         sheet.column_dimensions["A"].width = max(12, int(grid["Item"].str.len().max()) + 2)
         sheet.column_dimensions["B"].width = max(10, int(grid["Method"].str.len().max()) + 2)
         sheet.freeze_panes = "C2"
+        sheet.page_setup.orientation = "landscape"
+        sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight = 1, 0
+        sheet.sheet_properties.pageSetUpPr.fitToPage = True
+        sheet.print_title_rows = "1:1"
     book.save(tmp)
 
 
