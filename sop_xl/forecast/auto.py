@@ -36,22 +36,12 @@ from __future__ import annotations
 import numpy as np
 
 from sop_xl.forecast.methods import Forecast, one_step_forecasts, run_method
+from sop_xl.forecast.segmentation import demand_profile
 
 COMBINATION = ("ets_damped", "dotm", "theta")
 INTERMITTENT = ("croston", "sba", "tsb")
-ADI_CUTOFF = 1.32  # Syntetos, Boylan & Croston (2005)
 MIN_SCORED_HOLDOUT = 4
 SCORED_PERIODS = 24
-
-
-def average_demand_interval(y: np.ndarray) -> float:
-    """Average demand interval: periods per period with demand (inf without any demand).
-
-    >>> average_demand_interval(np.array([0, 2, 0, 0, 3, 0.0]))
-    3.0
-    """
-    nonzero = int(np.count_nonzero(y))
-    return y.size / nonzero if nonzero else float("inf")
 
 
 def choose(y: np.ndarray) -> str:
@@ -64,11 +54,12 @@ def choose(y: np.ndarray) -> str:
     >>> choose(np.arange(1.0, 25.0))
     'combo'
     """
-    if not (y > 0).any():
+    pattern = demand_profile(y).pattern
+    if pattern == "no demand":
         return "zero"
     if y.size < 3:
         return "naive"
-    if average_demand_interval(y) >= ADI_CUTOFF:
+    if pattern in ("intermittent", "lumpy"):
         return "intermittent"
     return "combo"
 
