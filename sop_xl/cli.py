@@ -72,5 +72,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
 
 
-if __name__ == "__main__":
-    sys.exit(main())
+if __name__ == "__main__":  # run as sop_xl.cli's own module, where commands register
+    from sop_xl.cli import main as registered_main
+
+    sys.exit(registered_main())
