@@ -174,10 +174,11 @@ def test_charts_follow_the_trend_table(book):
         | {"Period": [f"2025-{m:02d}" for m in range(1, 13)]}
     )
     book.write_table("tblKPITrend", trend)
-    refs = [s.val.numRef.f for c in book.workbook["KPIs"]._charts for s in c.series]
-    assert refs and all(ref.endswith("$5:$AB$16") or ref.endswith("$16") for ref in refs), refs
-    cats = [s.cat.numRef or s.cat.strRef for c in book.workbook["KPIs"]._charts for s in c.series]
-    assert all(ref.f == "'KPIs'!$AA$5:$AA$16" for ref in cats)
+    series = [s for c in book.workbook["KPIs"]._charts for part in c._charts for s in part.series]
+    refs = [s.val.numRef.f for s in series]
+    assert len(refs) == 7 and all(ref.endswith("$5:$" + ref[8] + "$16") for ref in refs), refs
+    cats = [s.cat.numRef or s.cat.strRef for s in series]
+    assert all(ref.f == "'KPIs'!$H$5:$H$16" for ref in cats)
 
 
 def test_kpi_status_formula_is_written_as_formula(book):

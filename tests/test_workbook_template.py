@@ -185,8 +185,11 @@ def test_conditional_formats(template):
 def test_kpi_charts_read_the_trend_table(template):
     ws = template["KPIs"]
     assert len(ws._charts) == 4
-    refs = [s.val.numRef.f for chart in ws._charts for s in chart.series]
-    assert all(ref.startswith("'KPIs'!$A") for ref in refs), refs  # AA.. AH: tblKPITrend
+    refs = [s.val.numRef.f for chart in ws._charts for part in chart._charts for s in part.series]
+    assert len(refs) == 7
+    trend = ws.tables["tblKPITrend"].ref  # H4:O5
+    assert trend == "H4:O5"
+    assert all(ref[8] in "IJKLMNO" and ref.endswith(ref[8] + "$5") for ref in refs), refs
     titles = [c.title.tx.rich.p[0].r[0].t for c in ws._charts]
     assert titles == [
         "Forecast vs actual",

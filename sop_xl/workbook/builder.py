@@ -37,8 +37,10 @@ HEADER_ROW = 4
 GAP = 1  # empty columns between two tables on one sheet
 PERIOD_SPAN = 160  # columns of a wide table that conditional formatting covers
 ROW_SPAN = 20000  # rows that validation and conditional formatting cover
-KPI_CHART_ANCHORS = ["H4", "Q4", "H20", "Q20"]
-KPI_TREND_COL = 27  # column AA, right of the charts
+KPI_CHART_ANCHORS = ["A29", "D29", "A46", "D46"]  # below room for 22 KPIs
+KPI_TREND_COL = 8  # column H, right of the KPI table and charts
+KPI_CHARTS_ROW = 28
+KPI_PRINT_ROWS = 63
 
 
 def _red() -> dict:
@@ -237,12 +239,16 @@ def _kpi_sheet(ws: Worksheet) -> None:
     for text, fmt in (("off target", _red()), ("watch", _amber()), ("on target", _green())):
         ws.conditional_formatting.add(status, FormulaRule(formula=[f'${first}="{text}"'], **fmt))
     trend = _add_table(ws, schema.table("tblKPITrend"), KPI_TREND_COL)
+    ws.column_dimensions[get_column_letter(KPI_TREND_COL - 1)].width = 3
     ws.cell(HEADER_ROW - 1, KPI_TREND_COL, "Chart data (written by the cycle)").style = "SOP Label"
     ws.cell(
-        HEADER_ROW - 1, 8, "Charts read tblKPITrend; they follow it as it grows"
-    ).style = "SOP Subtitle"
+        KPI_CHARTS_ROW, 1, "Charts (from tblKPITrend; they follow it as it grows)"
+    ).style = "SOP Label"
     add_kpi_charts(ws, trend, KPI_CHART_ANCHORS)
-    ws.print_area = "A1:Y36"
+    # one portrait page: the KPI table on top, the four charts below it
+    ws.page_setup.orientation = "portrait"
+    ws.page_setup.fitToHeight = 1
+    ws.print_area = f"A1:F{KPI_PRINT_ROWS}"
 
 
 def build_template() -> Workbook:
@@ -291,9 +297,10 @@ def build_template() -> Workbook:
         col = 1
         locs: dict[str, Location] = {}
         for name in sheet.tables:
+            if locs:  # a narrow empty column between two tables
+                ws.column_dimensions[get_column_letter(col - 1)].width = 3
             locs[name] = _add_table(ws, schema.table(name), col)
             col = locs[name].last_col + 1 + GAP
-            ws.column_dimensions[get_column_letter(col - 1)].width = 3
         _sheet_rules(ws, locs)
     wb.active = 0
     wb.properties.creator = "sop-xl"

@@ -9,13 +9,22 @@ from __future__ import annotations
 from openpyxl.chart import BarChart, LineChart, Reference
 from openpyxl.chart.layout import Layout, ManualLayout
 from openpyxl.chart.shapes import GraphicalProperties
+from openpyxl.chart.text import RichText, Text
+from openpyxl.chart.title import Title
 from openpyxl.drawing.line import LineProperties
+from openpyxl.drawing.text import (
+    CharacterProperties,
+    Paragraph,
+    ParagraphProperties,
+    RegularTextRun,
+)
 from openpyxl.worksheet.worksheet import Worksheet
 
 from sop_xl.workbook.tables import Location
 
-WIDTH_CM = 15.5
-HEIGHT_CM = 7.2
+WIDTH_CM = 12.9
+HEIGHT_CM = 8.4
+TITLE_COLOR = "1F3864"
 
 # series colours: actuals dark blue, plans orange/green, limits grey/red
 COLORS = {
@@ -38,10 +47,25 @@ def _style_line(series, color: str, dashed: bool = False, width_emu: int = 22000
     series.marker.symbol = "none"
 
 
+def _title(text: str, size: int = 1200) -> Title:
+    """A chart title in a readable size (hundredths of a point)."""
+    font = CharacterProperties(sz=size, b=True, solidFill=TITLE_COLOR)
+    para = Paragraph(pPr=ParagraphProperties(defRPr=font), r=[RegularTextRun(rPr=font, t=text)])
+    return Title(tx=Text(rich=RichText(p=[para])), overlay=False)
+
+
+def _small_text(size: int = 800) -> RichText:
+    font = CharacterProperties(sz=size)
+    return RichText(p=[Paragraph(pPr=ParagraphProperties(defRPr=font), endParaRPr=font)])
+
+
 def _finish(chart, title: str, y_title: str, number_format: str) -> None:
-    chart.title = title
+    chart.title = _title(title)
+    chart.x_axis.txPr = _small_text()
+    chart.y_axis.txPr = _small_text()
     chart.width, chart.height = WIDTH_CM, HEIGHT_CM
-    chart.y_axis.title = y_title
+    if y_title:
+        chart.y_axis.title = y_title
     chart.y_axis.numFmt = number_format
     chart.y_axis.majorGridlines.spPr = GraphicalProperties(ln=LineProperties(solidFill="D9D9D9"))
     # openpyxl 3.1 hides axes unless told otherwise

@@ -13,7 +13,8 @@ from openpyxl.workbook import Workbook
 
 def _chart(chart: Any) -> dict[str, Any]:
     refs = []
-    for series in chart.series:
+    parts = getattr(chart, "_charts", None) or [chart]
+    for series in (s for part in parts for s in part.series):
         for part in (series.val, series.cat):
             for attr in ("numRef", "strRef"):
                 ref = getattr(part, attr, None) if part is not None else None

@@ -81,7 +81,11 @@ class Table:
     description: str = ""
     period_columns: bool = False  # one extra column per plan period after the fixed ones
     period_kind: Kind = "units"  # number format of the period columns
-    measure_kinds: dict[str, Kind] = field(default_factory=dict)  # per Measure row, if any
+    # a row's own format: the value of ``kind_column`` in that row picks the kind of the
+    # ``kind_targets`` columns (empty = the period columns), e.g. Measure "Utilization" -> %
+    measure_kinds: dict[str, Kind] = field(default_factory=dict)
+    kind_column: str = "Measure"
+    kind_targets: tuple[str, ...] = ()
     totals: tuple[str, ...] = ()  # columns summed (SUBTOTAL) in the row above the header
     period_totals: bool = False  # the period columns are summed too
 
@@ -323,14 +327,26 @@ TABLES: dict[str, Table] = {
             "KPIs",
             "output",
             (
-                C("KPI", "text", 24, "Indicator"),
-                C("Value", "number", 12, "This cycle's value"),
-                C("Target", "number", 10, "Target"),
-                C("Status", "text", 10, "on target, watch or off target"),
-                C("Unit", "text", 8, "Unit of the value"),
-                C("Definition", "text", 46, "How it is computed"),
+                C("KPI", "text", 30, "Indicator"),
+                C("Value", "number", 13, "This cycle's value"),
+                C("Target", "number", 12, "Target"),
+                C("Status", "text", 11, "on target, watch or off target"),
+                C("Unit", "text", 7, "Unit of the value"),
+                C("Definition", "text", 37, "How it is computed"),
             ),
             "S&OP key performance indicators",
+            measure_kinds={
+                "%": "percent",
+                "days": "days",
+                "units": "units",
+                "h": "number",
+                "EUR": "money",
+                "USD": "money",
+                "GBP": "money",
+                "x": "number",
+            },
+            kind_column="Unit",
+            kind_targets=("Value", "Target"),
         ),
         Table(
             "tblKPITrend",
@@ -568,17 +584,21 @@ def table(name: str) -> Table:
         raise KeyError(f"unknown table {name!r}; known tables: {known}") from None
 
 
-def kpi_status_formula(higher_is_better: bool = True, tolerance: float = 0.1) -> str:
+def kpi_status_formula(
+    higher_is_better: bool = True, tolerance: float = 0.1, absolute: bool = False
+) -> str:
     """Excel formula for a tblKPIs Status cell: the value against the target.
 
     ``on target`` when the value meets the target, ``watch`` within ``tolerance`` (a fraction of
-    the target) of it, ``off target`` beyond; blank when either is blank. The formula uses
-    structured references, so it works wherever the table sits.
+    the target) of it, ``off target`` beyond; blank when either is blank. With ``absolute`` the
+    size of the value is compared (bias: target 0.05 means within plus or minus 5%). The formula
+    uses structured references, so it works wherever the table sits.
 
     >>> kpi_status_formula(False, 0.1)[:40]
     '=IF(OR(tblKPIs[[#This Row],[Value]]="",t'
     """
-    value = "tblKPIs[[#This Row],[Value]]"
+    cell = "tblKPIs[[#This Row],[Value]]"
+    value = f"ABS({cell})" if absolute else cell
     target = "tblKPIs[[#This Row],[Target]]"
     slack = f"{tolerance:g}*ABS({target})"
     if higher_is_better:
@@ -586,6 +606,5 @@ def kpi_status_formula(higher_is_better: bool = True, tolerance: float = 0.1) ->
     else:
         meets, near = f"{value}<={target}", f"{value}<={target}+{slack}"
     return (
-        f'=IF(OR({value}="",{target}=""),"",'
-        f'IF({meets},"on target",IF({near},"watch","off target")))'
+        f'=IF(OR({cell}="",{target}=""),"",IF({meets},"on target",IF({near},"watch","off target")))'
     )

@@ -17,7 +17,7 @@ from sop_xl.workbook import schema, styles
 
 STEP_ROW = 10  # header of the steps block
 HEADERS = ("Step", "Owner", "Status", "Start", "Due", "Sheets", "What to do")
-WIDTHS = (30, 26, 12, 11, 11, 26, 78)
+WIDTHS = (30, 32, 12, 11, 11, 30, 78)
 
 
 def _setting(key: str) -> str:
@@ -113,17 +113,21 @@ def build_start(ws: Worksheet) -> None:
 
     guide = last + 2
     ws.cell(guide, 1, "What to do on each sheet").style = "SOP Label"
-    _header(ws, guide + 1, ("Sheet", "Filled by", "", "", "", "Tables", "What to do"))
+    _header(ws, guide + 1, ("Sheet", "Filled by", "Tables", "", "", "What to do", ""))
+    ws.merge_cells(start_row=guide + 1, start_column=3, end_row=guide + 1, end_column=5)
+    ws.merge_cells(start_row=guide + 1, start_column=6, end_row=guide + 1, end_column=7)
     for i, sheet in enumerate(schema.SHEETS[1:], start=guide + 2):
         cell = ws.cell(i, 1, sheet.name)
         cell.hyperlink = Hyperlink(ref=cell.coordinate, location=f"'{sheet.name}'!A1")
         cell.style = "SOP Output text"
         cell.font = Font(name="Calibri", size=10, color="0563C1", underline="single")
         ws.cell(i, 2, sheet.who).style = "SOP Output text"
-        for j in (3, 4, 5):
+        for j in (4, 5, 7):
             ws.cell(i, j).style = "SOP Output text"
-        ws.cell(i, 6, ", ".join(sheet.tables)).style = "SOP Output text"
-        ws.cell(i, 7, sheet.purpose).style = "SOP Output text"
+        ws.cell(i, 3, ", ".join(sheet.tables)).style = "SOP Output text"
+        ws.cell(i, 6, sheet.purpose).style = "SOP Output text"
+        ws.merge_cells(start_row=i, start_column=3, end_row=i, end_column=5)
+        ws.merge_cells(start_row=i, start_column=6, end_row=i, end_column=7)
 
     notes_row = guide + 2 + len(schema.SHEETS) + 1
     ws.cell(notes_row, 1, "How to use").style = "SOP Label"

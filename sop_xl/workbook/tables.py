@@ -196,18 +196,27 @@ def write_rows(
         cell = ws.cell(r0, c1 + j, head)
         cell.style = header_style
         letter = get_column_letter(c1 + j)
-        if is_period_label(head) and ws.column_dimensions[letter].width in (None, 13.0):
+        width = ws.column_dimensions[letter].width
+        if is_period_label(head) and (not width or width < PERIOD_WIDTH or width == 13.0):
             ws.column_dimensions[letter].width = PERIOD_WIDTH
     kinds = [spec.kind_of(h) if spec else "text" for h in columns]
-    measure_at = columns.index("Measure") if "Measure" in columns else None
+    kind_at, targets = None, set()
+    if spec and spec.measure_kinds and spec.kind_column in columns:
+        kind_at = columns.index(spec.kind_column)
+        targets = {
+            j
+            for j, h in enumerate(columns)
+            if (h in spec.kind_targets if spec.kind_targets else h not in spec.headers)
+        }
     values = frame.to_numpy(dtype=object) if len(frame) else np.full((1, len(columns)), None)
     style_cache: dict[tuple[str, str], str] = {}
     for i in range(n_rows):
         r = r0 + 1 + i
-        measure = values[i][measure_at] if measure_at is not None else None
+        measure = values[i][kind_at] if kind_at is not None else None
+        row_kind = spec.measure_kinds.get(measure) if spec and isinstance(measure, str) else None
         for j, kind in enumerate(kinds):
-            if spec and measure in spec.measure_kinds and j >= len(spec.columns):
-                kind = spec.measure_kinds[measure]
+            if row_kind and j in targets:
+                kind = row_kind
             cell = ws.cell(r, c1 + j, _excel_value(values[i][j]))
             key = (role, kind)
             if key not in style_cache:
@@ -265,7 +274,9 @@ def _stretch_charts(ws: Worksheet, old: Location, new: Location) -> None:
     wb = ws.parent
     for sheet in wb.worksheets:
         for chart in getattr(sheet, "_charts", []):
-            for series in chart.series:
+            # a combined chart (bars + line) keeps its parts in _charts
+            parts = getattr(chart, "_charts", None) or [chart]
+            for series in (s for part in parts for s in part.series):
                 for ref in _series_refs(series):
                     f = ref.f
                     if not f or "!" not in f:
