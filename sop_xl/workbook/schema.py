@@ -17,7 +17,9 @@ from typing import Any, Literal
 
 Role = Literal["input", "output"]
 # what a column holds; decides its number format and how it is read
-Kind = Literal["text", "units", "number", "money", "price", "percent", "days", "date", "period"]
+Kind = Literal[
+    "text", "units", "number", "decimal", "money", "price", "percent", "days", "date", "period"
+]
 
 TEMPLATE_VERSION = "1.0"
 
@@ -143,7 +145,7 @@ TABLES: dict[str, Table] = {
             "input",
             (
                 C("Key", "text", 18, "Setting name (do not rename)"),
-                C("Value", "text", 16, "Your value"),
+                C("Value", "text", 28, "Your value"),
                 C("Description", "text", 70, "What the setting does"),
             ),
             "Cycle settings read by every step",
@@ -165,7 +167,7 @@ TABLES: dict[str, Table] = {
                 C("MOQ", "units", 8, "Minimum order/production quantity [units]"),
                 C("LotSize", "units", 9, "Production is rounded up to a multiple [units]"),
                 C("Resource", "text", 12, "Resource that makes it (tblResources)"),
-                C("HoursPerUnit", "number", 12, "Resource hours per unit [h]"),
+                C("HoursPerUnit", "decimal", 12, "Resource hours per unit [h]"),
                 C("OnHand", "units", 10, "Opening on-hand before the first plan period"),
                 C("CycleTimeDays", "number", 13, "Production cycle time [days]"),
                 C("Owner", "text", 12, "Planner responsible"),
@@ -261,7 +263,7 @@ TABLES: dict[str, Table] = {
             (
                 C("Resource", "text", 12, "Resource name (used in tblItems)"),
                 C("HoursPerPeriod", "number", 14, "Available hours per period [h]"),
-                C("Description", "text", 24, "What it is"),
+                C("Description", "text", 44, "What it is"),
             ),
             "Resources and available hours",
         ),
@@ -316,7 +318,7 @@ TABLES: dict[str, Table] = {
                 C("Budget", "money", 12, "Budget revenue"),
                 C("GapToBudget", "money", 12, "Revenue - budget"),
                 C("GrossMargin", "money", 12, "Revenue - COGS"),
-                C("Flag", "text", 16, "What is off"),
+                C("Flag", "text", 24, "What is off"),
                 C("DecisionNeeded", "text", 44, "What the executive meeting must decide"),
             ),
             "Pre-S&OP: demand vs supply, revenue vs budget, per family and period",

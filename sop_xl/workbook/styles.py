@@ -15,6 +15,7 @@ NUMBER_FORMATS: dict[str, str] = {
     "text": "@",
     "units": "#,##0",
     "number": "#,##0.0",
+    "decimal": "#,##0.000",
     "money": "#,##0",
     "price": "#,##0.00",
     "percent": "0.0%",
@@ -69,7 +70,10 @@ def _data_style(role: Role, kind: Kind) -> NamedStyle:
         fill=PatternFill("solid", fgColor=fill),
         border=BORDER,
         number_format=fmt,
-        alignment=Alignment(horizontal=horizontal, vertical="center"),
+        # an indent keeps text off the numbers in the column before it
+        alignment=Alignment(
+            horizontal=horizontal, vertical="center", indent=1 if horizontal else 0
+        ),
     )
 
 
