@@ -96,7 +96,7 @@ def test_write_table_resizes_and_styles(book):
     book.write_table("tblForecast", _forecast(["A", "B", "C"], ["2026-01", "2026-02"]))
     ws = book.workbook["Forecast"]
     tbl = ws.tables["tblForecast"]
-    assert tbl.ref == "A4:I7"
+    assert tbl.ref == "A4:I7" and tbl.autoFilter.ref == "A4:I7"
     assert [c.name for c in tbl.tableColumns][-2:] == ["2026-01", "2026-02"]
     assert ws["H4"].value == "2026-01" and ws["H4"].style == "SOP Output header"
     assert ws["I7"].value == 30.0 and ws["I7"].style == "SOP Output units"

@@ -107,6 +107,7 @@ def test_every_table_on_its_sheet_with_exact_headers(template):
         assert spec.name in ws.tables, spec.name
         tbl = ws.tables[spec.name]
         assert [c.name for c in tbl.tableColumns] == spec.headers
+        assert tbl.autoFilter is not None and tbl.autoFilter.ref == tbl.ref  # filter buttons
         first = tbl.ref.split(":")[0]
         row = ws[first].row
         col = ws[first].column

@@ -21,6 +21,7 @@ from openpyxl.formatting.rule import FormulaRule
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.filters import AutoFilter
 from openpyxl.worksheet.table import Table as XlTable
 from openpyxl.worksheet.table import TableColumn, TableStyleInfo
 from openpyxl.worksheet.worksheet import Worksheet
@@ -81,7 +82,7 @@ def _add_table(ws: Worksheet, spec: schema.Table, first_col: int, rows: list[lis
     last_col = first_col + len(spec.columns) - 1
     ref = f"{get_column_letter(first_col)}{HEADER_ROW}:{get_column_letter(last_col)}"
     ref += f"{HEADER_ROW + len(rows)}"
-    table = XlTable(displayName=spec.name, ref=ref)
+    table = XlTable(displayName=spec.name, ref=ref, autoFilter=AutoFilter(ref=ref))
     table.tableColumns = [TableColumn(id=i + 1, name=h) for i, h in enumerate(spec.headers)]
     table.tableStyleInfo = TableStyleInfo(
         name="TableStyleLight1", showRowStripes=False, showColumnStripes=False

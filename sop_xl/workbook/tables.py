@@ -17,6 +17,7 @@ import pandas as pd
 from openpyxl.formula.translate import Translator
 from openpyxl.utils import get_column_letter, quote_sheetname, range_boundaries
 from openpyxl.workbook import Workbook
+from openpyxl.worksheet.filters import AutoFilter
 from openpyxl.worksheet.table import Table as XlTable
 from openpyxl.worksheet.table import TableColumn
 from openpyxl.worksheet.worksheet import Worksheet
@@ -233,8 +234,7 @@ def write_rows(
     new_ref = f"{get_column_letter(c1)}{r0}:{get_column_letter(c2)}{r2}"
     old_columns = {col.name: col for col in tbl.tableColumns}
     tbl.ref = new_ref
-    if tbl.autoFilter is not None:
-        tbl.autoFilter.ref = new_ref
+    tbl.autoFilter = AutoFilter(ref=new_ref)  # filter buttons on every header
     tbl.tableColumns = []
     for j, head in enumerate(headers, start=1):
         column = TableColumn(id=j, name=head)
