@@ -27,7 +27,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from sop_xl.addin import build_addin
 
-    for path in build_addin(args.out):
+    paths = build_addin(args.out)
+    for path in paths:
         print(f"wrote {path}")
-    print("in Excel: File > Options > Add-ins > Excel Add-ins > Browse... > sop_xl.xlam")
+    print(f"install the add-in for Excel with: xlwings addin install --file {paths[0]}")
     return 0
