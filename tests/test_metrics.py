@@ -351,7 +351,10 @@ def test_by_item_is_vectorised_for_thousands_of_items():
 # ----------------------------------------------------------------------------------------------
 # properties
 # ----------------------------------------------------------------------------------------------
-demand = st.lists(st.floats(0, 1e6, allow_nan=False), min_size=2, max_size=30)
+# quantities as planners have them: zero or at least a thousandth of a unit (a sum of tiny
+# subnormal actuals such as 2e-306 makes a ratio overflow, which the metrics refuse by design)
+quantity = st.one_of(st.just(0.0), st.floats(1e-3, 1e6))
+demand = st.lists(quantity, min_size=2, max_size=30)
 
 
 @settings(max_examples=200, deadline=None)
@@ -365,7 +368,7 @@ def test_perfect_forecast_has_no_error(actuals):
 @given(st.data())
 def test_metric_bounds(data):
     actuals = data.draw(demand)
-    forecast = data.draw(st.lists(st.floats(0, 1e6), min_size=len(actuals), max_size=len(actuals)))
+    forecast = data.draw(st.lists(quantity, min_size=len(actuals), max_size=len(actuals)))
     assert 0 <= smape(actuals, forecast) <= 2 + 1e-12
     assert mae(actuals, forecast) <= rmse(actuals, forecast) * (1 + 1e-9) + 1e-9
     n = len(actuals)
