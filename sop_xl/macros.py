@@ -24,6 +24,7 @@ import datetime as dt
 import importlib
 import importlib.util
 import logging
+import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -46,14 +47,45 @@ SHOWN_PROBLEMS = 5  # problems named in a summary; the Log row carries more
 
 @dataclass(frozen=True)
 class MacroResult:
-    """What a macro did: its action, whether it wrote results, and the message it showed."""
+    """What a macro did: whether it wrote results, the message it left, what it showed.
+
+    Attributes
+    ----------
+    action : str
+        The button, e.g. ``refresh forecast``.
+    ok : bool
+        True when the results were written; False when it stopped (bad input, a missing table,
+        not available, a failure) and wrote nothing but its message.
+    message : str
+        The summary shown in the status bar (or an alert), on the Start sheet and in the Log.
+    rows : int
+        Rows written to output tables.
+    seconds : float
+        Wall time.
+    problems : tuple of str
+        Validation problems found (the warnings of a run that went through).
+    statuses : tuple of str
+        Every status bar text, in order (progress, then the summary).
+    """
 
     action: str
     ok: bool
     message: str
     rows: int = 0
     seconds: float = 0.0
-    problems: tuple[str, ...] = field(default_factory=tuple)
+    problems: tuple[str, ...] = ()
+    statuses: tuple[str, ...] = field(default_factory=tuple)
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    rows: int
+    summary: str
+    problems: tuple[str, ...] = ()
+    logged: bool = False  # the work wrote its own Log row (the cycle runner does)
+
+
+Work = Callable[[XlwingsBook], _Outcome]
 
 
 def _one_line(text: str, limit: int | None = None) -> str:
@@ -74,7 +106,7 @@ def _problem_summary(problems: Sequence[Problem]) -> str:
     return counts + (f": {shown}" if shown else "") + (f"; and {more} more" if more > 0 else "")
 
 
-class _Failed(Exception):
+class _Stopped(Exception):
     """A macro's own refusal (not available, bad input found), shown like a SopError."""
 
     def __init__(self, message: str, problems: Sequence[Problem] = ()) -> None:
@@ -82,117 +114,142 @@ class _Failed(Exception):
         self.problems = tuple(str(p) for p in problems)
 
 
-Work = Callable[[XlwingsBook], tuple[int, str, tuple[str, ...]]]
-
-
-def _run(
-    book: Any,
-    action: str,
-    work: Work,
-) -> MacroResult:
+def _run(book: Any, action: str, work: Work) -> MacroResult:
     """Run ``work`` on the live book; write its results and the message, or only the message."""
     book = book if book is not None else xw.Book.caller()
     live = XlwingsBook(book)
     started = time.perf_counter()
-    live.status(f"S&OP: {action}...")
-    ok, rows, problems = False, 0, ()
+    live.status(f"S&OP {action}...")
+    outcome: _Outcome | None = None
+    problems: tuple[str, ...] = ()
     try:
-        rows, summary, problems = work(live)
-        ok = True
-    except _Failed as exc:
+        outcome = work(live)
+    except _Stopped as exc:
         summary, problems = str(exc), exc.problems
     except SopError as exc:
         summary = str(exc)
     except Exception as exc:  # a bug: one line for the user, the traceback for the log
         log.exception("%s failed", action)
         summary = f"internal error: {_one_line(str(exc) or type(exc).__name__, 200)}"
-    if not ok:
-        live.discard()  # bad input or a failure: nothing but the message is written
     seconds = time.perf_counter() - started
-    summary = _one_line(summary)
-    message = f"{action}: {summary}" if ok else f"{action} stopped, nothing written: {summary}"
-    try:
-        live.log(action, rows, seconds, summary if ok else f"stopped: {summary}")
-    except SopError:  # no usable tblLog: the message still goes to Start and the status bar
-        log.warning("%s: no Log row written", action)
+    if outcome is None:
+        live.discard()  # nothing but the message is written
+        message = f"{action} stopped: {_one_line(summary)}"
+        _log(live, action, 0, seconds, f"stopped: {_one_line(summary)}")
+    else:
+        problems = outcome.problems
+        message = f"{action}: {_one_line(outcome.summary)}"
+        if not outcome.logged:
+            _log(live, action, outcome.rows, seconds, outcome.summary)
     stamp = dt.datetime.now().strftime("%Y-%m-%d %H:%M")
     live.show_message(f"Last run {stamp}: {message}")
     live.commit()
+    ok = outcome is not None
     shown = live.status(_one_line(message, STATUS_LIMIT))
-    if not ok or not shown:
+    if not ok or not shown:  # Lite/Server have no status bar; a stop needs to be seen
         live.alert(_one_line(message, 1000), mode="info" if ok else "critical")
-    return MacroResult(action, ok, message, rows, round(seconds, 2), problems)
+    return MacroResult(
+        action,
+        ok,
+        message,
+        outcome.rows if outcome else 0,
+        round(seconds, 2),
+        problems,
+        tuple(live.statuses),
+    )
 
 
-def _cycle(steps: list[str] | None) -> Work:
-    """The work of a cycle button: the cycle runner on the live book."""
-
-    def work(live: XlwingsBook) -> tuple[int, str, tuple[str, ...]]:
-        from sop_xl import cycle
-
-        def progress(*args: Any) -> None:
-            live.status(_one_line("S&OP: " + " ".join(str(a) for a in args), STATUS_LIMIT))
-
-        report = cycle.run_cycle(live, steps=steps, progress=progress)
-        return _report_rows(report), _report_summary(report), ()
-
-    return work
+def _log(live: XlwingsBook, action: str, rows: int, seconds: float, messages: str) -> None:
+    try:
+        live.log(action, rows, seconds, messages)
+    except SopError:  # no usable tblLog: the message still goes to Start and the status bar
+        log.warning("%s: no Log row written (%s)", action, messages)
 
 
-def _report_rows(report: Any) -> int:
-    return int(getattr(report, "rows", 0) or 0)
+def _n_jobs() -> int | None:
+    """Forecast workers: all cores, but one in xlwings Lite (Pyodide has no processes)."""
+    return 1 if sys.platform == "emscripten" else None
 
 
 def _report_summary(report: Any) -> str:
-    return _one_line(str(getattr(report, "summary", "") or "done"))
+    """``wrote tblForecast (44 rows) in 1.2 s; 3 validation warning(s); <notes>``."""
+    wrote = ", ".join(f"{name} ({rows} rows)" for name, rows in report.rows.items())
+    seconds = report.seconds.get("total", 0.0)
+    text = f"wrote {wrote} in {seconds:.1f} s"
+    details = report.message()
+    return text if details == "OK" else f"{text}; {details}"
+
+
+def _cycle(action: str, steps: list[str] | None) -> Work:
+    """The work of a cycle button: the cycle runner on the live book."""
+
+    def work(live: XlwingsBook) -> _Outcome:
+        from sop_xl.cycle import run_cycle
+
+        def progress(stage: str, done: int = 0, total: int = 1) -> None:
+            what = {"validate": "checking inputs", "read": "reading", "write": "writing"}
+            text = f"S&OP {action}: {what.get(stage, stage)}"
+            if total > 1:
+                text += f" {done}/{total}"
+            live.status(text)
+
+        report = run_cycle(live, steps=steps, progress=progress, n_jobs=_n_jobs())
+        return _Outcome(
+            report.total_rows,
+            _report_summary(report),
+            tuple(str(p) for p in report.warnings),
+            logged=True,
+        )
+
+    return work
 
 
 @script
 def refresh_forecast(book: xw.Book | None = None) -> MacroResult:
     """Refresh Forecast: statistical forecast per item into tblForecast."""
-    return _run(book, "refresh forecast", _cycle(["forecast"]))
+    return _run(book, "refresh forecast", _cycle("refresh forecast", ["forecast"]))
 
 
 @script
 def build_demand_plan(book: xw.Book | None = None) -> MacroResult:
     """Build Demand Plan: forecast plus adjustments into tblDemandPlan."""
-    return _run(book, "build demand plan", _cycle(["demand"]))
+    return _run(book, "build demand plan", _cycle("build demand plan", ["demand"]))
 
 
 @script
 def build_supply_plan(book: xw.Book | None = None) -> MacroResult:
     """Build Supply Plan: production, on-hand and capacity load (tblSupplyPlan, tblCapacity)."""
-    return _run(book, "build supply plan", _cycle(["supply", "capacity"]))
+    return _run(book, "build supply plan", _cycle("build supply plan", ["supply", "capacity"]))
 
 
 @script
 def reconcile(book: xw.Book | None = None) -> MacroResult:
     """Reconcile: finance plan and the demand/supply/budget reconciliation."""
-    return _run(book, "reconcile", _cycle(["finance", "reconcile"]))
+    return _run(book, "reconcile", _cycle("reconcile", ["finance", "reconcile"]))
 
 
 @script
 def refresh_kpis(book: xw.Book | None = None) -> MacroResult:
     """Refresh KPIs: the KPI table for the executive meeting."""
-    return _run(book, "refresh KPIs", _cycle(["kpis"]))
+    return _run(book, "refresh KPIs", _cycle("refresh KPIs", ["kpis"]))
 
 
 @script
 def run_cycle(book: xw.Book | None = None) -> MacroResult:
     """Run Whole Cycle: every step from forecast to KPIs."""
-    return _run(book, "run cycle", _cycle(None))
+    return _run(book, "run cycle", _cycle("run cycle", None))
 
 
 @script
 def validate_inputs(book: xw.Book | None = None) -> MacroResult:
     """Validate Inputs: list the input problems; writes nothing but the message and a Log row."""
 
-    def work(live: XlwingsBook) -> tuple[int, str, tuple[str, ...]]:
+    def work(live: XlwingsBook) -> _Outcome:
         problems = validate(live)
         if any(p.severity == "error" for p in problems):
-            raise _Failed(_problem_summary(problems), problems)
+            raise _Stopped(_problem_summary(problems), problems)
         summary = "inputs OK" + (f" ({_problem_summary(problems)})" if problems else "")
-        return 0, summary, tuple(str(p) for p in problems)
+        return _Outcome(0, summary, tuple(str(p) for p in problems))
 
     return _run(book, "validate inputs", work)
 
@@ -205,15 +262,15 @@ def _records(function: str) -> Callable[..., Any] | None:
 
 
 def _records_work(function: str) -> Work:
-    def work(live: XlwingsBook) -> tuple[int, str, tuple[str, ...]]:
+    def work(live: XlwingsBook) -> _Outcome:
         run = _records(function)
         if run is None:
-            raise _Failed(
+            raise _Stopped(
                 "not available yet: this version of sop-xl has no records module "
                 f"(sop_xl.records.{function})"
             )
         result = run(live)
-        return _report_rows(result), _report_summary(result), ()
+        return _Outcome(int(getattr(result, "rows", 0) or 0), str(result))
 
     return work
 

@@ -18,7 +18,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import xlwings as xw
-from remote_book import actions, remote_book
+from openpyxl import load_workbook
+from remote_book import actions, remote_book, replay
 
 from sop_xl import macros
 from sop_xl.demo import write_demo
@@ -133,7 +134,7 @@ def test_bad_input_writes_nothing_but_the_message(demo_path):
     xbook.sheets["Items"].impl.api["values"][5][4] = "n/a"  # Items row 6: UnitPrice text
     result = macros.validate_inputs(xbook)
     assert not result.ok
-    assert result.message.startswith("validate inputs stopped, nothing written: 2 errors")
+    assert result.message.startswith("validate inputs stopped: 2 errors")
     assert "error: Actuals row 7 Qty: Qty is blank" in result.message
     assert "error: Items row 6 UnitPrice: UnitPrice (price) must be a number; got 'n/a'" in (
         result.message
@@ -164,7 +165,7 @@ def test_a_failure_halfway_leaves_the_workbook_as_it_was(demo_path):
     result = macros._run(xbook, "reconcile", work)
     assert not result.ok
     assert result.message == (
-        "reconcile stopped, nothing written: tblBudget row 9: Revenue must be a number; got 'abc'"
+        "reconcile stopped: tblBudget row 9: Revenue must be a number; got 'abc'"
     )
     assert_only_the_message(xbook, result, demo_path)
 
@@ -176,7 +177,7 @@ def test_internal_error_is_one_line_and_logged(demo_path, caplog):
         return {}["missing"]
 
     result = macros._run(xbook, "refresh KPIs", work)
-    assert result.message == "refresh KPIs stopped, nothing written: internal error: 'missing'"
+    assert result.message == "refresh KPIs stopped: internal error: 'missing'"
     assert "Traceback" in caplog.text
     assert_only_the_message(xbook, result, demo_path)
 
@@ -206,7 +207,7 @@ def test_records_macros_say_not_available_yet(demo_path, macro, action, function
     result = macro(xbook)
     assert not result.ok
     assert result.message == (
-        f"{action} stopped, nothing written: not available yet: this version of sop-xl has "
+        f"{action} stopped: not available yet: this version of sop-xl has "
         f"no records module (sop_xl.records.{function})"
     )
     assert_only_the_message(xbook, result, demo_path)
@@ -247,3 +248,126 @@ def test_registered_as_xlwings_scripts(demo_path):
     assert out["same"]
     assert [a["func"] for a in out["actions"]] == ["setValues", "setValues", "alert"]
     assert out["actions"][1]["values"][0][0].endswith("validate inputs: inputs OK")
+
+
+# -- the cycle buttons -------------------------------------------------------------------
+BUTTONS = [
+    (macros.refresh_forecast, "refresh forecast", ["tblForecast"]),
+    (macros.build_demand_plan, "build demand plan", ["tblDemandPlan"]),
+    (macros.build_supply_plan, "build supply plan", ["tblSupplyPlan", "tblCapacity"]),
+    (macros.reconcile, "reconcile", ["tblFinancePlan", "tblReconciliation"]),
+    (macros.refresh_kpis, "refresh KPIs", ["tblKPIs", "tblKPITrend"]),
+]
+ALL_OUTPUTS = [t for _, _, tables in BUTTONS for t in tables]
+
+
+@pytest.fixture(scope="module")
+def cycled_path(demo_path, tmp_path_factory):
+    """The demo after a whole cycle on the file (what the later buttons start from)."""
+    from sop_xl.cycle import run_cycle
+
+    path = tmp_path_factory.mktemp("cycled") / "cycled.xlsx"
+    book = open_book(demo_path)
+    run_cycle(book, save=False, n_jobs=1)
+    return book.save(path)
+
+
+def _table_writes(xbook, queued) -> dict[str, list[dict]]:
+    """The setValues actions on each table's header row, by table name."""
+    out: dict[str, list[dict]] = {}
+    for action in queued:
+        if action["func"] != "setValues":
+            continue
+        sheet = xbook.sheets[action["sheet_position"]]
+        for table in sheet.tables:
+            header = table.header_row_range
+            if (header.row, header.column) == (action["start_row"] + 1, action["start_column"] + 1):
+                out.setdefault(table.name, []).append(action)
+    return out
+
+
+@pytest.mark.parametrize(("macro", "action", "outputs"), BUTTONS)
+def test_each_button_writes_its_tables_in_blocks(cycled_path, macro, action, outputs):
+    xbook = remote_book(cycled_path)
+    result = macro(xbook)
+    assert result.ok, result.message
+    assert result.message.startswith(f"{action}: wrote {outputs[0]} (")
+    queued = actions(xbook)
+    writes = _table_writes(xbook, queued)
+    assert sorted(writes) == sorted(outputs)  # only its own tables
+    for name in outputs:
+        (block,) = writes[name]  # one block per table: header and every row
+        frame = open_book(cycled_path).read_table(name)
+        assert block["row_count"] == len(frame) + 1
+    assert_no_input_written(xbook, queued, cycled_path)
+    log_rows = [a for a in queued if a["func"] == "setValues" and _sheet(xbook, a) == "Log"]
+    assert len(log_rows) == 1  # the runner's Log row, not a second one
+    assert result.statuses[0] == f"S&OP {action}..."
+    assert f"S&OP {action}: checking inputs" in result.statuses
+    assert f"S&OP {action}: writing 0/{len(outputs)}" in result.statuses or len(outputs) == 1
+    assert queued[-1]["func"] == "alert" and queued[-1]["args"][3] == "info"
+
+
+def test_run_cycle_shows_progress_and_writes_every_output(demo_path):
+    xbook = remote_book(demo_path)
+    result = macros.run_cycle(xbook)
+    assert result.ok, result.message
+    queued = actions(xbook)
+    writes = _table_writes(xbook, queued)
+    assert sorted(writes) == sorted(ALL_OUTPUTS)
+    assert all(len(blocks) == 1 for blocks in writes.values())
+    assert_no_input_written(xbook, queued, demo_path)
+    forecast = [s for s in result.statuses if s.startswith("S&OP run cycle: forecast ")]
+    assert forecast[-1] == "S&OP run cycle: forecast 86/86"  # 44 items, 42 with a holdout
+    assert "reconciliation row(s) need a decision" in result.message
+    assert result.rows == sum(len(blocks[0]["values"]) - 1 for blocks in writes.values())
+
+
+def test_the_live_book_gets_the_cells_the_file_gets(demo_path, tmp_path):
+    """The same cycle on FileBook and on XlwingsBook: every output table, cell for cell."""
+    from sop_xl.cycle import run_cycle
+
+    file = open_book(demo_path)
+    run_cycle(file, save=False, n_jobs=1)
+    file.save(tmp_path / "file.xlsx")
+    xbook = remote_book(demo_path)
+    assert macros.run_cycle(xbook).ok
+    replayed = load_workbook(demo_path)
+    replay(replayed, actions(xbook))
+    expected = load_workbook(tmp_path / "file.xlsx")
+    from_file = open_book(tmp_path / "file.xlsx")
+    for name in ALL_OUTPUTS:
+        loc = from_file.locate(name)
+        got_ws, want_ws = replayed[loc.sheet], expected[loc.sheet]
+        assert dict.__getitem__(got_ws.tables, name).ref == loc.ref, name
+        for row in range(loc.header_row - 1, loc.last_row + 2):
+            got = [got_ws.cell(row, c).value for c in range(loc.first_col, loc.last_col + 2)]
+            want = [want_ws.cell(row, c).value for c in range(loc.first_col, loc.last_col + 2)]
+            assert got == pytest.approx(want, rel=1e-12) if _numeric(want) else got == want, (
+                name,
+                row,
+            )
+
+
+def _numeric(values) -> bool:
+    return all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values)
+
+
+@pytest.mark.parametrize(("macro", "action", "outputs"), BUTTONS)
+def test_bad_input_stops_every_button(demo_path, macro, action, outputs):
+    xbook = remote_book(demo_path)
+    xbook.sheets["Actuals"].impl.api["values"][6][2] = "twelve"  # Actuals row 7 Qty
+    result = macro(xbook)
+    assert not result.ok
+    assert result.message.startswith(f"{action} stopped: 1 error(s) in the inputs")
+    assert "Actuals row 7 Qty: Qty must be a number; got 'twelve'" in result.message
+    assert_only_the_message(xbook, result, demo_path)
+
+
+def test_a_missing_output_table_stops_the_button(demo_path):
+    xbook = remote_book(demo_path)
+    xbook.sheets["Capacity"].impl.api["tables"].pop(1)  # tblCapacity
+    result = macros.build_supply_plan(xbook)
+    assert not result.ok
+    assert "table tblCapacity is missing" in result.message
+    assert_only_the_message(xbook, result, demo_path)
