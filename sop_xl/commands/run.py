@@ -1,0 +1,83 @@
+"""``sop-xl run FILE [--step STEP ...]``: run the S&OP cycle (or some steps) on a workbook.
+
+Validates the inputs first (errors: exit 1, the file untouched), computes every step in
+memory, then writes the output tables, appends a Log row and saves the file atomically.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from sop_xl.cli import command
+from sop_xl.cycle.runner import STEPS, CycleReport
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("file", type=Path, help="the S&OP workbook (.xlsx)")
+    parser.add_argument(
+        "--step",
+        action="append",
+        metavar="STEP",
+        help=f"run only this step (repeatable): {', '.join(STEPS)}; default: the whole cycle",
+    )
+    parser.add_argument(
+        "--jobs", type=int, default=None, help="worker processes for the forecast (default: all)"
+    )
+
+
+class ProgressPrinter:
+    """Prints each stage on stderr; a tqdm bar for the forecast's items."""
+
+    def __init__(self) -> None:
+        self.stage = ""
+        self.bar = None
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        if stage == "forecast" and total > 1:
+            if self.bar is None:
+                from tqdm import tqdm
+
+                self.bar = tqdm(total=total, unit="series", desc="forecast", disable=None)
+            self.bar.update(done - self.bar.n)
+            return
+        if stage != self.stage:
+            self.close()
+            self.stage = stage
+            print(f"  {stage} ...", file=sys.stderr, flush=True)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+            self.bar = None
+
+
+def describe(report: CycleReport) -> list[str]:
+    """Short summary lines of a run."""
+    lines = [
+        f"steps: {', '.join(report.steps)}; {report.total_rows:,} rows written in "
+        f"{report.seconds.get('total', 0):.1f} s"
+    ]
+    lines += [f"  {name}: {rows:,} rows" for name, rows in report.rows.items()]
+    lines += [f"  note: {note}" for note in report.notes]
+    if report.warnings:
+        lines.append(f"  {len(report.warnings)} validation warning(s): see sop-xl validate")
+    return lines
+
+
+@command("run", "Run the S&OP cycle (or --step ...) on a workbook.", add_arguments)
+def run(args: argparse.Namespace) -> int:
+    from sop_xl.cycle import run_cycle
+    from sop_xl.workbook.book import open_book
+
+    book = open_book(args.file)
+    printer = ProgressPrinter()
+    try:
+        report = run_cycle(book, args.step, progress=printer, n_jobs=args.jobs)
+    finally:
+        printer.close()
+    print(f"updated {args.file}")
+    for line in describe(report):
+        print(line)
+    return 0

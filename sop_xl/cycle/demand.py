@@ -1,0 +1,155 @@
+"""Step 2, demand plan: the consensus demand = statistical forecast + adjustments.
+
+Per item i and plan period t, with F the statistical forecast (tblForecast):
+
+    D_it = max(0, F_it * (1 + p_it + p_ft) + q_it + share_it * q_ft)
+
+- p_it, q_it: the sum of the item's own adjustments in t (Percent as a fraction, Qty in units);
+- p_ft, q_ft: the same for its family f; a family Qty is **prorated to the family's items by
+  their statistical forecast in t** (:func:`sop_xl.reconcile.prorate_groups`: the parts sum
+  exactly to the Qty; an equal split when the whole family forecasts 0), so share_it =
+  F_it / sum of F over the family;
+- several adjustments on the same item (or family) and period add up; adjustments outside the
+  plan periods are ignored (and reported);
+- a result below 0 is cut to 0 (reported).
+
+New products: the forecast step gives a short history its family profile; a launch volume
+is a ``new product`` Qty adjustment on top.
+
+End-of-life items (Status ``eol``): nothing new is made for them (the supply step plans no
+production), so their plan is the demand the remaining stock can serve: the cumulative demand
+plan is capped by opening on-hand + open receipts, and from the first period with an
+adjustment of -100% or below (the phase-out date) their demand is 0.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from sop_xl.cycle.inputs import CycleInputs, grid_of, wide_table
+from sop_xl.reconcile import prorate_groups
+
+
+@dataclass(frozen=True)
+class DemandResult:
+    """tblDemandPlan (Item, Family, one column per plan period) and notes for the Log."""
+
+    table: pd.DataFrame
+    notes: list[str] = field(default_factory=list)
+
+
+def adjustment_grids(
+    inputs: CycleInputs, forecast: pd.DataFrame
+) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
+    """Percent and Qty adjustments per item and plan period (family ones spread to items).
+
+    Parameters
+    ----------
+    inputs : CycleInputs
+    forecast : DataFrame
+        Statistical forecast, items x plan period labels.
+
+    Returns
+    -------
+    percent, qty : DataFrame
+        Items x labels: the summed fractions (item + its family) and the units (item + its
+        share of the family Qty).
+    notes : list of str
+    """
+    labels = inputs.labels
+    items = forecast.index
+    family = inputs.items["Family"].reindex(items)
+    percent = pd.DataFrame(0.0, index=items, columns=labels)
+    qty = pd.DataFrame(0.0, index=items, columns=labels)
+    notes = []
+    adj = inputs.adjustments.copy()
+    if adj.empty:
+        return percent, qty, notes
+    adj["label"] = [inputs.label(p) for p in adj["period"]]
+    outside = ~adj["label"].isin(labels)
+    if outside.any():
+        notes.append(
+            f"{int(outside.sum())} adjustment(s) outside the plan periods ignored "
+            f"(Demand Plan rows {', '.join(str(r) for r in adj.index[outside][:5])})"
+        )
+    adj = adj[~outside]
+    by_item = adj[adj["item"].notna()]
+    by_family = adj[adj["item"].isna() & adj["family"].notna()]
+    for frame, key in ((by_item, "item"), (by_family, "family")):
+        for column, target in (("percent", percent), ("qty", qty)):
+            sums = frame.dropna(subset=[column]).pivot_table(
+                index=key, columns="label", values=column, aggfunc="sum"
+            )
+            if sums.empty:
+                continue
+            sums = sums.reindex(columns=labels, fill_value=0.0).fillna(0.0)
+            if key == "item":
+                target.loc[:, :] += sums.reindex(items, fill_value=0.0).to_numpy()
+            elif column == "percent":
+                target.loc[:, :] += sums.reindex(family, fill_value=0.0).to_numpy()
+            else:
+                totals = sums.reindex(family.unique(), fill_value=0.0)
+                parts = pd.DataFrame(0.0, index=items, columns=labels)
+                for label in labels:
+                    parts[label] = prorate_groups(totals[label], forecast[label], family)
+                target.loc[:, :] += parts.to_numpy()
+    return percent, qty, notes
+
+
+def phase_out(inputs: CycleInputs, demand: pd.DataFrame) -> pd.DataFrame:
+    """The eol items' demand: cut to what their stock serves, zero from the phase-out date."""
+    items = inputs.items
+    eol = items.index[(items["Status"] == "eol") & items.index.isin(demand.index)]
+    if not len(eol):
+        return demand
+    demand = demand.copy()
+    labels = inputs.labels
+    adj = inputs.adjustments
+    cut = adj[adj["item"].isin(eol) & (adj["percent"] <= -1)]
+    for item, period in cut.groupby("item")["period"].min().items():
+        demand.loc[item, [lab for lab, p in zip(labels, inputs.periods, strict=True)
+                          if p >= period]] = 0.0  # fmt: skip
+    receipts = inputs.receipts[inputs.receipts["item"].isin(eol)].copy()
+    receipts["label"] = [inputs.label(p) for p in receipts["period"]]
+    inflow = receipts.pivot_table(index="item", columns="label", values="qty", aggfunc="sum")
+    inflow = inflow.reindex(index=eol, columns=labels).fillna(0.0)
+    available = items.loc[eol, "OnHand"].fillna(0.0).clip(lower=0).to_numpy()[:, None]
+    available = available + inflow.cumsum(axis=1).to_numpy()
+    served = np.minimum(demand.loc[eol].cumsum(axis=1).to_numpy(), available)
+    served = np.maximum.accumulate(served, axis=1)
+    demand.loc[eol] = np.diff(served, axis=1, prepend=0.0)
+    return demand
+
+
+def demand_step(inputs: CycleInputs, forecast_table: pd.DataFrame) -> DemandResult:
+    """Consensus demand plan of every item.
+
+    Parameters
+    ----------
+    inputs : CycleInputs
+    forecast_table : DataFrame
+        tblForecast, from the forecast step or read from the book.
+
+    Returns
+    -------
+    DemandResult
+    """
+    forecast = grid_of(forecast_table, "Item", inputs.labels)
+    items = inputs.items.index
+    forecast = forecast.reindex(items).fillna(0.0)
+    percent, qty, notes = adjustment_grids(inputs, forecast)
+    raw = forecast * (1.0 + percent) + qty
+    negative = raw < 0
+    if negative.to_numpy().any():
+        first = negative.stack()
+        item, label = first[first].index[0]
+        notes.append(
+            f"adjustments took demand below 0 in {int(negative.to_numpy().sum())} cell(s), "
+            f"e.g. {item} {label} ({raw.at[item, label]:,.0f}); cut to 0"
+        )
+    demand = phase_out(inputs, raw.clip(lower=0.0))
+    fixed = pd.DataFrame({"Item": items, "Family": inputs.items["Family"].to_numpy()})
+    return DemandResult(wide_table(fixed, demand), notes)

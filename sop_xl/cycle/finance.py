@@ -1,0 +1,133 @@
+"""Step 5, finance: the plan in money per family and period.
+
+What ships: per item and period, the units available to ship are the stock carried in (if
+positive) + receipts + production; **sales** (shipments) = min(demand, available), so a
+shortage lowers revenue in its period. Backlog delivered late is not counted again (the plan's
+revenue is conservative). Then, per family f and period t (DESIGN.md, "Finance and
+reconciliation"):
+
+- Revenue = sum of sales x UnitPrice; COGS = sum of sales x UnitCost; GrossMargin = Revenue -
+  COGS;
+- InventoryValue = sum of max(0, projected on-hand) x UnitCost (a backlog is no asset);
+- WorkingCapital = InventoryValue + Revenue x DSO / DaysPerPeriod - COGS x DPO / DaysPerPeriod
+  (receivables minus payables, Settings DSO, DPO, DaysPerPeriod);
+- Budget = tblBudget Revenue; GapToBudget = Revenue - Budget.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from sop_xl.cycle.inputs import CycleInputs, grid_of
+from sop_xl.workbook.schema import FINANCE_MEASURES
+
+
+@dataclass(frozen=True)
+class ItemFlows:
+    """Item x period grids (labels as columns) of the supply plan and what it ships."""
+
+    demand: pd.DataFrame
+    receipts: pd.DataFrame
+    production: pd.DataFrame
+    on_hand: pd.DataFrame
+    safety_stock: pd.DataFrame
+    shipments: pd.DataFrame
+
+
+def item_flows(inputs: CycleInputs, supply_table: pd.DataFrame) -> ItemFlows:
+    """The supply plan's grids and the shipments they allow (see the module docstring).
+
+    Notes
+    -----
+    Opening stock 10, demand 30 then 30, production 0 then 40: the first period ships the 10 in
+    stock, the second 30 of the 40 made (the backlog of 20 is not counted again).
+    """
+    items = inputs.items.index
+    labels = inputs.labels
+
+    def grid(measure: str) -> pd.DataFrame:
+        found = grid_of(supply_table, "Item", labels, measure=measure)
+        return found.reindex(items).fillna(0.0)
+
+    demand, receipts, production, on_hand, safety = (
+        grid(m) for m in ("Demand", "Receipts", "Production", "OnHand", "SafetyStock")
+    )
+    opening = inputs.items["OnHand"].fillna(0.0).to_numpy()[:, None]
+    carried = np.concatenate([opening, on_hand.to_numpy()[:, :-1]], axis=1)
+    available = np.maximum(carried, 0.0) + receipts.to_numpy() + production.to_numpy()
+    shipped = np.clip(np.minimum(demand.to_numpy(), available), 0.0, None)
+    shipments = pd.DataFrame(shipped, index=items, columns=labels)
+    return ItemFlows(demand, receipts, production, on_hand, safety, shipments)
+
+
+def budget_grid(inputs: CycleInputs, families: list[str]) -> pd.DataFrame:
+    """tblBudget as families x plan period labels (missing = 0)."""
+    budget = inputs.budget.copy()
+    budget["label"] = [inputs.label(p) for p in budget["period"]]
+    grid = budget.pivot_table(index="family", columns="label", values="revenue", aggfunc="sum")
+    return grid.reindex(index=families, columns=inputs.labels).fillna(0.0)
+
+
+def families_of(inputs: CycleInputs) -> list[str]:
+    """Families in order of first appearance in tblItems."""
+    return list(pd.unique(inputs.items["Family"].dropna()))
+
+
+def family_money(inputs: CycleInputs, flows: ItemFlows) -> dict[str, pd.DataFrame]:
+    """Every finance measure as a families x labels grid, keyed by measure name."""
+    items = inputs.items
+    family = items["Family"]
+    price = items["UnitPrice"].fillna(0.0).to_numpy()[:, None]
+    cost = items["UnitCost"].fillna(0.0).to_numpy()[:, None]
+    families = families_of(inputs)
+
+    def by_family(values: np.ndarray) -> pd.DataFrame:
+        frame = pd.DataFrame(values, index=items.index, columns=inputs.labels)
+        return frame.groupby(family.to_numpy()).sum().reindex(families).fillna(0.0)
+
+    sales = flows.shipments.to_numpy()
+    revenue = by_family(sales * price)
+    cogs = by_family(sales * cost)
+    inventory = by_family(np.maximum(flows.on_hand.to_numpy(), 0.0) * cost)
+    days = float(inputs.settings["DaysPerPeriod"])
+    receivables = revenue * float(inputs.settings["DSO"]) / days
+    payables = cogs * float(inputs.settings["DPO"]) / days
+    budget = budget_grid(inputs, families)
+    return {
+        "Revenue": revenue,
+        "COGS": cogs,
+        "GrossMargin": revenue - cogs,
+        "InventoryValue": inventory,
+        "WorkingCapital": inventory + receivables - payables,
+        "Budget": budget,
+        "GapToBudget": revenue - budget,
+    }
+
+
+@dataclass(frozen=True)
+class FinanceResult:
+    """tblFinancePlan (Family, Measure, one column per plan period)."""
+
+    table: pd.DataFrame
+
+
+def finance_step(inputs: CycleInputs, supply_table: pd.DataFrame) -> FinanceResult:
+    """Revenue, COGS, margin, inventory value, working capital and budget gap per family.
+
+    Parameters
+    ----------
+    inputs : CycleInputs
+    supply_table : DataFrame
+        tblSupplyPlan (from the supply step or the book).
+    """
+    money = family_money(inputs, item_flows(inputs, supply_table))
+    families = families_of(inputs)
+    rows = []
+    for family in families:
+        for measure in FINANCE_MEASURES:
+            rows.append([family, measure, *np.round(money[measure].loc[family].to_numpy(), 2)])
+    table = pd.DataFrame(rows, columns=["Family", "Measure", *inputs.labels])
+    return FinanceResult(table)

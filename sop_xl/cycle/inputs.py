@@ -1,0 +1,310 @@
+"""The cycle's inputs as typed DataFrames, and the wide grids its steps pass to each other.
+
+:func:`cycle_inputs` turns the raw tables (as :meth:`Book.read_table` gives them: header texts
+as columns, Excel values, any row order) into one :class:`CycleInputs`: numbers as floats,
+periods as timestamps, item codes as stripped text, blanks as NaN. It runs after
+:func:`~sop_xl.workbook.validate.validate` found no error, so it converts rather than checks,
+but a value that still does not convert raises :class:`SopError` naming the table and row.
+
+Plan grids: one row per item (or family, resource), one column per plan period, the columns
+labelled ``YYYY-MM`` (weeks ``YYYY-Www``) as in the workbook, so a step's output table and the
+frame the next step reads are the same thing whether it came from this run or from the book.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from sop_xl.cells import is_blank
+from sop_xl.errors import SopError, show
+from sop_xl.workbook.periods import parse_period, period_label, period_range
+
+FREQ = {"Month": "MS", "Week": "W-MON"}
+ITEM_NUMBERS = (
+    "UnitPrice",
+    "UnitCost",
+    "LeadTime",
+    "LeadTimeSD",
+    "ServiceLevel",
+    "MOQ",
+    "LotSize",
+    "HoursPerUnit",
+    "OnHand",
+    "CycleTimeDays",
+)
+
+
+@dataclass(frozen=True)
+class CycleInputs:
+    """Everything the steps read, typed.
+
+    Attributes
+    ----------
+    settings : dict
+        tblSettings as typed values (``CycleStart`` filled in: the period after the last actual
+        when blank).
+    items : DataFrame
+        tblItems indexed by Item (workbook order); numbers as floats (blank = NaN), Status in
+        lower case (blank = ``active``), Resource None when blank.
+    actuals : DataFrame
+        ``item, period, qty`` of the periods before the cycle start.
+    adjustments, receipts, budget : DataFrame
+        ``item, family, period, qty, percent, type, owner, comment``; ``item, period, qty``;
+        ``family, period, revenue``.
+    resources : Series
+        Available hours per period by resource.
+    history : DataFrame
+        tblHistory as ``cycle, kind, item, period, qty`` (empty when nothing was snapshot).
+    periods : list of Timestamp
+        The plan periods, ``Horizon`` of them from ``CycleStart``.
+    """
+
+    settings: dict[str, Any]
+    items: pd.DataFrame
+    actuals: pd.DataFrame
+    adjustments: pd.DataFrame
+    receipts: pd.DataFrame
+    resources: pd.Series
+    budget: pd.DataFrame
+    history: pd.DataFrame = field(default_factory=pd.DataFrame)
+    periods: list[pd.Timestamp] = field(default_factory=list)
+
+    @property
+    def period_type(self) -> str:
+        return self.settings["PeriodType"]
+
+    @property
+    def freq(self) -> str:
+        """The pandas frequency of the period grid (``MS`` or ``W-MON``)."""
+        return FREQ[self.period_type]
+
+    @property
+    def labels(self) -> list[str]:
+        """The plan periods as column headers (``YYYY-MM``)."""
+        return [period_label(p, self.period_type) for p in self.periods]
+
+    def label(self, period: Any) -> str:
+        return period_label(period, self.period_type)
+
+    def history_periods(self, count: int) -> list[pd.Timestamp]:
+        """The ``count`` periods just before the cycle start, oldest first."""
+        first = self.periods[0]
+        offset = pd.DateOffset(months=count) if self.freq == "MS" else pd.Timedelta(weeks=count)
+        return period_range(first - offset, count, self.period_type)
+
+
+def _text(value: Any) -> str | None:
+    return None if is_blank(value) else str(value).strip()
+
+
+def _number(value: Any, table: str, column: str, row: Any) -> float:
+    if is_blank(value):
+        return float("nan")
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.number)):
+        raise SopError(f"{table} row {row} {column}: must be a number; got {show(value)}")
+    return float(value)
+
+
+def _numbers(frame: pd.DataFrame, column: str, table: str) -> pd.Series:
+    return pd.Series(
+        [_number(v, table, column, r) for r, v in frame[column].items()],
+        index=frame.index,
+        dtype=float,
+    )
+
+
+def _periods(frame: pd.DataFrame, column: str, period_type: str, table: str) -> pd.Series:
+    cache: dict[Any, pd.Timestamp] = {}
+    out = []
+    for row, value in frame[column].items():
+        key = (type(value), value)
+        if key not in cache:
+            try:
+                cache[key] = parse_period(value, period_type)
+            except SopError as exc:
+                raise SopError(f"{table} row {row} {column}: {exc}") from None
+        out.append(cache[key])
+    return pd.Series(out, index=frame.index, dtype="datetime64[ns]")
+
+
+def _long(frame: pd.DataFrame, table: str, period_type: str) -> pd.DataFrame:
+    """``Item, Period, Qty`` rows as ``item, period, qty`` (blank rows dropped)."""
+    frame = frame.dropna(how="all")
+    return pd.DataFrame(
+        {
+            "item": frame["Item"].map(_text),
+            "period": _periods(frame, "Period", period_type, table),
+            "qty": _numbers(frame, "Qty", table),
+        },
+        index=frame.index,
+    )
+
+
+def _items(frame: pd.DataFrame) -> pd.DataFrame:
+    frame = frame.dropna(how="all")
+    out = pd.DataFrame(index=pd.Index(frame["Item"].map(_text), name="Item"))
+    for column in ("Description", "Family", "Unit", "Resource", "Owner"):
+        out[column] = frame[column].map(_text).to_numpy()
+    for column in ITEM_NUMBERS:
+        out[column] = _numbers(frame, column, "tblItems").to_numpy()
+    status = frame["Status"].map(_text).fillna("active").str.lower()
+    out["Status"] = status.to_numpy()
+    return out
+
+
+def cycle_inputs(
+    raw: dict[str, pd.DataFrame], settings: dict[str, Any] | None = None
+) -> CycleInputs:
+    """Typed inputs from raw tables keyed by table name.
+
+    Parameters
+    ----------
+    raw : dict of str to DataFrame
+        ``tblItems, tblActuals, tblAdjustments, tblReceipts, tblResources, tblBudget`` and
+        optionally ``tblHistory`` as :meth:`Book.read_table` returns them.
+    settings : dict
+        Typed settings (:meth:`Book.settings`).
+
+    Returns
+    -------
+    CycleInputs
+    """
+    settings = dict(settings or {})
+    period_type = settings.get("PeriodType", "Month")
+    items = _items(raw["tblItems"])
+    actuals = _long(raw["tblActuals"], "tblActuals", period_type)
+    start = settings.get("CycleStart")
+    if start is None:
+        if actuals.empty:
+            raise SopError(
+                "Settings CycleStart is blank and tblActuals is empty: give the first plan period"
+            )
+        last = actuals["period"].max()
+        start = period_range(last, 2, period_type)[1]
+    settings["CycleStart"] = start
+    periods = period_range(start, int(settings["Horizon"]), period_type)
+    actuals = actuals[actuals["period"] < start].reset_index(drop=True)
+
+    adj = raw["tblAdjustments"].dropna(how="all")
+    adjustments = pd.DataFrame(
+        {
+            "item": adj["Item"].map(_text),
+            "family": adj["Family"].map(_text),
+            "period": _periods(adj, "Period", period_type, "tblAdjustments"),
+            "qty": _numbers(adj, "Qty", "tblAdjustments"),
+            "percent": _numbers(adj, "Percent", "tblAdjustments"),
+            "type": adj["Type"].map(_text),
+            "owner": adj["Owner"].map(_text),
+            "comment": adj["Comment"].map(_text),
+        },
+        index=adj.index,
+    )
+    receipts = _long(raw["tblReceipts"], "tblReceipts", period_type)
+    res = raw["tblResources"].dropna(how="all")
+    resources = pd.Series(
+        _numbers(res, "HoursPerPeriod", "tblResources").fillna(0.0).to_numpy(),
+        index=pd.Index(res["Resource"].map(_text), name="Resource"),
+        name="HoursPerPeriod",
+    )
+    bud = raw["tblBudget"].dropna(how="all")
+    budget = pd.DataFrame(
+        {
+            "family": bud["Family"].map(_text),
+            "period": _periods(bud, "Period", period_type, "tblBudget"),
+            "revenue": _numbers(bud, "Revenue", "tblBudget").fillna(0.0),
+        },
+        index=bud.index,
+    )
+    history = _history(raw.get("tblHistory"), period_type)
+    return CycleInputs(
+        settings=settings,
+        items=items,
+        actuals=actuals,
+        adjustments=adjustments,
+        receipts=receipts,
+        resources=resources,
+        budget=budget,
+        history=history,
+        periods=periods,
+    )
+
+
+def _history(frame: pd.DataFrame | None, period_type: str) -> pd.DataFrame:
+    """tblHistory rows whose cycle and period parse; others (notes, blanks) are skipped."""
+    columns = ["cycle", "kind", "item", "period", "qty"]
+    if frame is None or frame.empty:
+        return pd.DataFrame(columns=columns)
+    rows = []
+    for _, rec in frame.iterrows():
+        try:
+            cycle = parse_period(rec.get("Cycle"), period_type)
+            period = parse_period(rec.get("Period"), period_type)
+            qty = float(rec.get("Qty"))
+        except (SopError, TypeError, ValueError):
+            continue
+        rows.append((cycle, str(rec.get("Kind") or "").strip().lower(), _text(rec.get("Item")),
+                     period, qty))  # fmt: skip
+    return pd.DataFrame(rows, columns=columns)
+
+
+# ----------------------------------------------------------------------------------------------
+# plan grids
+# ----------------------------------------------------------------------------------------------
+def grid_of(
+    table: pd.DataFrame, key: str, labels: list[str], *, measure: str | None = None
+) -> pd.DataFrame:
+    """The period columns of a wide output table as floats, indexed by ``key``.
+
+    Parameters
+    ----------
+    table : DataFrame
+        A wide table (tblForecast, tblDemandPlan, tblSupplyPlan, ...), from a step or the book.
+    key : str
+        The row key column (``Item``, ``Family``, ``Resource``).
+    labels : list of str
+        The plan period headers wanted, in order.
+    measure : str, optional
+        Keep only the rows with this ``Measure``.
+
+    Raises
+    ------
+    SopError
+        When the table is empty or lacks a period column: its step has not run for this plan.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"Item": ["A"], "Family": ["F"], "2026-01": [5], "2026-02": [None]})
+    >>> grid_of(t, "Item", ["2026-01", "2026-02"]).values.tolist()
+    [[5.0, 0.0]]
+    """
+    if measure is not None:
+        table = table[table["Measure"].map(_text) == measure]
+    table = table[table[key].map(_text).notna()]
+    if table.empty:
+        raise SopError(f"the table has no {measure or key} rows yet: run its step first")
+    missing = [label for label in labels if label not in table.columns]
+    if missing:
+        raise SopError(
+            f"the table has no column {missing[0]} (plan periods changed?): run its step again"
+        )
+    values = table[labels].map(lambda v: 0.0 if is_blank(v) else v)
+    try:
+        grid = values.astype(float)
+    except (TypeError, ValueError):
+        bad = values.map(lambda v: not isinstance(v, (int, float, np.number))).stack()
+        row, col = bad[bad].index[0]
+        raise SopError(
+            f"row {row} {col}: must be a number; got {show(values.at[row, col])}"
+        ) from None
+    grid.index = pd.Index(table[key].map(_text), name=key)
+    return grid
+
+
+def wide_table(fixed: pd.DataFrame, grid: pd.DataFrame, decimals: int = 2) -> pd.DataFrame:
+    """Fixed columns then the period columns, row by row (``grid`` aligned on position)."""
+    values = grid.reset_index(drop=True).round(decimals)
+    return pd.concat([fixed.reset_index(drop=True), values], axis=1)

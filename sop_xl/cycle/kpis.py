@@ -1,0 +1,249 @@
+"""Step 7, KPIs: the indicators of the executive meeting and the totals behind its charts.
+
+Every metric of the S&OP metrics list (total sales, sales forecast vs actual, gross margin,
+working capital, inventory turnover, capacity utilization, cycle times, production forecast)
+plus forecast accuracy (WAPE), bias, forecast value added, days of supply and the projected
+fill rate. History figures use the last 12 actual periods (or the holdout periods, for the
+forecast measures); plan figures the first 12 plan periods ("next 12").
+
+Targets: policy targets (accuracy, turnover, utilization, ...) have defaults below and are kept
+from tblKPIs when a user typed another number; targets that follow the data (the budget) are
+recomputed every run. Status is a cell formula (value against target), so a changed target
+recolours at once in Excel.
+
+tblKPITrend: one row per period, the last 12 actual periods then the plan: Actual (units), the
+Forecast (the holdout forecast over the holdout periods, with items that have no holdout at
+their actuals, then the consensus demand), projected OnHand (positive stock) and SafetyStock,
+capacity Utilization, Revenue (actual, then plan) and Budget.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from sop_xl.cycle.finance import ItemFlows, family_money
+from sop_xl.cycle.inputs import CycleInputs, grid_of
+from sop_xl.kpi import (
+    KPI,
+    bias,
+    fill_rate,
+    inventory_turnover,
+    margin_share,
+    overload_hours,
+    ratio,
+    utilization,
+    wape,
+    weighted_mean,
+)
+from sop_xl.supply import days_of_supply
+from sop_xl.workbook import schema
+
+YEAR = 12
+NEAR = 3
+
+
+@dataclass(frozen=True)
+class KPIResult:
+    """tblKPIs and tblKPITrend."""
+
+    table: pd.DataFrame
+    trend: pd.DataFrame
+    kpis: tuple[KPI, ...]
+
+
+def _actual_revenue(inputs: CycleInputs, periods: list[pd.Timestamp]) -> pd.Series:
+    actuals = inputs.actuals[inputs.actuals["period"].isin(periods)]
+    price = inputs.items["UnitPrice"].fillna(0.0)
+    revenue = actuals["qty"] * actuals["item"].map(price).fillna(0.0).to_numpy()
+    return revenue.groupby(actuals["period"]).sum().reindex(periods).fillna(0.0)
+
+
+def _actual_cogs(inputs: CycleInputs, periods: list[pd.Timestamp]) -> float:
+    actuals = inputs.actuals[inputs.actuals["period"].isin(periods)]
+    cost = inputs.items["UnitCost"].fillna(0.0)
+    return float((actuals["qty"] * actuals["item"].map(cost).fillna(0.0)).sum())
+
+
+def _budget(inputs: CycleInputs, periods: list[pd.Timestamp]) -> pd.Series:
+    budget = inputs.budget[inputs.budget["period"].isin(periods)]
+    return budget.groupby("period")["revenue"].sum().reindex(periods)
+
+
+def last_periods(inputs: CycleInputs, count: int) -> list[pd.Timestamp]:
+    """The last ``count`` periods with actuals (the grid, not only periods with rows)."""
+    if inputs.actuals.empty:
+        return []
+    end = inputs.actuals["period"].max()
+    grid = pd.date_range(end=end, periods=count, freq=inputs.freq)
+    return [p for p in grid if p >= inputs.actuals["period"].min()]
+
+
+def indicators(
+    inputs: CycleInputs,
+    flows: ItemFlows,
+    capacity_table: pd.DataFrame,
+    holdout: pd.DataFrame,
+) -> list[KPI]:
+    """The KPIs with their default targets (see the module docstring)."""
+    s = inputs.settings
+    cur = str(s.get("Currency") or "EUR")
+    labels = inputs.labels
+    year = labels[:YEAR]
+    near = labels[:NEAR]
+    history = last_periods(inputs, YEAR)
+    money = family_money(inputs, flows)
+    total = {m: grid.sum(axis=0) for m, grid in money.items()}
+    past_revenue = _actual_revenue(inputs, history)
+    past_budget = _budget(inputs, history)
+    past_margin = margin_share(past_revenue.sum(), _actual_cogs(inputs, history))
+    load = grid_of(capacity_table, "Resource", labels, measure="Load")
+    available = grid_of(capacity_table, "Resource", labels, measure="Available")
+    plan_revenue = float(total["Revenue"][year].sum())
+    plan_budget = float(total["Budget"][year].sum())
+    on_hand = flows.on_hand.clip(lower=0.0).sum(axis=0)
+    demand = flows.demand.sum(axis=0)
+    dos = days_of_supply(on_hand.to_numpy(), demand.to_numpy(),
+                         days_per_period=float(s["DaysPerPeriod"]))  # fmt: skip
+    production = flows.production.clip(lower=0.0)
+    hold = f"last {int(s['HoldoutPeriods'])}" if len(holdout) else "no holdout"
+    nan = float("nan")
+    a = holdout["actual"].to_numpy(float) if len(holdout) else np.array([])
+    f = holdout["forecast"].to_numpy(float) if len(holdout) else np.array([])
+    naive = holdout["naive"].to_numpy(float) if len(holdout) else np.array([])
+    wc = total["WorkingCapital"][year].mean()
+    inventory = total["InventoryValue"][year]
+    return [
+        KPI("Total sales, last 12 months", past_revenue.sum(),
+            past_budget.sum() if past_budget.notna().any() else nan, cur,
+            "Actual qty x UnitPrice; target: budget", True, 0.05, fixed_target=False),
+        KPI(f"Sales vs forecast, {hold} months", ratio(a, f) - 1 if len(a) else nan, 0.05, "%",
+            "Actual / statistical forecast - 1 (holdout)", False, 0.5, absolute=True),
+        KPI("Forecast accuracy (WAPE)", wape(a, f) if len(a) else nan, 0.3, "%",
+            "sum|F - A| / sum A over the holdout", False, 0.2),
+        KPI("Forecast bias", bias(a, f) if len(a) else nan, 0.05, "%",
+            "sum(F - A) / sum A; + = over-forecast", False, 0.5, absolute=True),
+        KPI("Forecast value added vs naive", wape(a, naive) - wape(a, f) if len(a) else nan, 0.0,
+            "%", "WAPE of naive minus WAPE of forecast", True, 0.0),
+        KPI("Revenue plan, next 12 months", plan_revenue, plan_budget or nan, cur,
+            "Shipped units x price; target: budget", True, 0.05, fixed_target=False),
+        KPI("Gross margin, next 12 months", float(total["GrossMargin"][year].sum()),
+            plan_budget * past_margin if plan_budget and past_margin == past_margin else nan,
+            cur, "Revenue - COGS; target: budget x margin %", True, 0.05, fixed_target=False),
+        KPI("Gross margin %, next 12 months",
+            margin_share(total["Revenue"][year], total["COGS"][year]), past_margin, "%",
+            "Gross margin / revenue; target: last 12 months", True, 0.05, fixed_target=False),
+        KPI("Working capital, avg next 12 months", wc, 0.2 * plan_revenue, cur,
+            "Inventory + receivables - payables", False, 0.1, fixed_target=False),
+        KPI("Inventory turnover, next 12 months",
+            inventory_turnover(total["COGS"][year], inventory), 6.0, "x",
+            "COGS / average inventory value", True, 0.15),
+        KPI("Days of supply, avg next 12 months", float(np.mean(dos[:YEAR])), 45.0, "days",
+            "On-hand / demand ahead, all items", False, 0.33),
+        KPI("Projected fill rate", fill_rate(flows.shipments.to_numpy(), flows.demand.to_numpy()),
+            float(s["ServiceLevel"]), "%", "Demand shipped in its period / demand", True, 0.02),
+        KPI("Items short in the plan", float((flows.on_hand < -1e-9).any(axis=1).sum()), 0.0,
+            "items", "Items with projected backlog", False, 0.0),
+        KPI("Capacity utilization, next 12 months",
+            utilization(load[year].to_numpy(), available[year].to_numpy()), 0.85, "%",
+            "Load hours / available hours", False, 0.1),
+        KPI("Overload hours, plan", overload_hours(load.to_numpy(), available.to_numpy()), 0.0,
+            "h", "Load above available, all resources", False, 0.0),
+        KPI("Production plan, next 3 months", float(production[near].to_numpy().sum()),
+            float(flows.demand[near].to_numpy().sum()), "units",
+            "Planned production; target: demand", True, 0.1, fixed_target=False),
+        KPI("Production cycle time", weighted_mean(inputs.items["CycleTimeDays"],
+            production.sum(axis=1)), 7.0, "days", "CycleTimeDays weighted by production",
+            False, 0.2),
+        KPI("Replenishment lead time",
+            weighted_mean(inputs.items["LeadTime"] * float(s["DaysPerPeriod"]),
+                          flows.demand.sum(axis=1)), 45.0, "days",
+            "LeadTime x DaysPerPeriod, weighted by demand", False, 0.2),
+    ]  # fmt: skip
+
+
+def kpi_table(kpis: list[KPI], previous: pd.DataFrame | None = None) -> pd.DataFrame:
+    """tblKPIs rows; a policy target typed in ``previous`` (the table as it was) is kept."""
+    kept: dict[str, float] = {}
+    if previous is not None and not previous.empty and {"KPI", "Target"} <= set(previous):
+        for name, target in zip(previous["KPI"], previous["Target"], strict=True):
+            if isinstance(target, (int, float)) and not isinstance(target, bool):
+                if target == target:
+                    kept[str(name).strip()] = float(target)
+    rows = []
+    for k in kpis:
+        target = kept.get(k.name, k.target) if k.fixed_target else k.target
+        rows.append(
+            {
+                "KPI": k.name,
+                "Value": None if k.value != k.value else round(float(k.value), 4),
+                "Target": None if target != target else round(float(target), 4),
+                "Status": schema.kpi_status_formula(k.higher_is_better, k.tolerance, k.absolute),
+                "Unit": k.unit,
+                "Definition": k.definition,
+            }
+        )
+    return pd.DataFrame(rows, columns=schema.table("tblKPIs").headers)
+
+
+def trend_table(
+    inputs: CycleInputs, flows: ItemFlows, capacity_table: pd.DataFrame, holdout: pd.DataFrame
+) -> pd.DataFrame:
+    """tblKPITrend: the last 12 actual periods, then the plan periods."""
+    history = last_periods(inputs, YEAR)
+    labels = inputs.labels
+    actuals = inputs.actuals[inputs.actuals["period"].isin(history)]
+    actual = actuals.groupby("period")["qty"].sum().reindex(history).fillna(0.0)
+    forecast = pd.Series(np.nan, index=history)
+    if len(holdout):
+        with_holdout = set(holdout["item"])
+        others = actuals[~actuals["item"].isin(with_holdout)].groupby("period")["qty"].sum()
+        fc = holdout.groupby("period")["forecast"].sum()
+        forecast.loc[fc.index] = fc + others.reindex(fc.index).fillna(0.0)
+    load = grid_of(capacity_table, "Resource", labels, measure="Load").sum(axis=0)
+    available = grid_of(capacity_table, "Resource", labels, measure="Available").sum(axis=0)
+    money = family_money(inputs, flows)
+    empty = [None] * len(history)
+    frame = pd.DataFrame(
+        {
+            "Period": [inputs.label(p) for p in history] + labels,
+            "Actual": list(actual.round(0)) + [None] * len(labels),
+            "Forecast": list(forecast.round(0)) + list(flows.demand.sum(axis=0).round(0)),
+            "OnHand": empty + list(flows.on_hand.clip(lower=0.0).sum(axis=0).round(0)),
+            "SafetyStock": empty + list(flows.safety_stock.sum(axis=0).round(0)),
+            "Utilization": empty + list((load / available.where(available > 0)).round(4)),
+            "Revenue": list(_actual_revenue(inputs, history).round(0))
+            + list(money["Revenue"].sum(axis=0).round(0)),
+            "Budget": list(_budget(inputs, history).round(0))
+            + list(money["Budget"].sum(axis=0).round(0)),
+        }
+    )
+    return frame.astype(object).where(frame.notna(), None)
+
+
+def kpi_step(
+    inputs: CycleInputs,
+    flows: ItemFlows,
+    capacity_table: pd.DataFrame,
+    holdout: pd.DataFrame,
+    previous: pd.DataFrame | None = None,
+) -> KPIResult:
+    """tblKPIs and tblKPITrend.
+
+    Parameters
+    ----------
+    inputs : CycleInputs
+    flows : ItemFlows
+        The supply plan's grids (:func:`sop_xl.cycle.finance.item_flows`).
+    capacity_table : DataFrame
+        tblCapacity.
+    holdout : DataFrame
+        The forecast step's holdout (``item, period, actual, forecast, naive``).
+    previous : DataFrame, optional
+        tblKPIs as it was (for the targets users typed).
+    """
+    kpis = indicators(inputs, flows, capacity_table, holdout)
+    return KPIResult(kpi_table(kpis, previous), trend_table(inputs, flows, capacity_table,
+                     holdout), tuple(kpis))  # fmt: skip

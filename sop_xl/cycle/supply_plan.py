@@ -1,0 +1,200 @@
+"""Step 3, supply plan: safety stock, reorder point, production, projected on-hand, coverage.
+
+Per item, over the plan periods:
+
+- **Safety stock** SS = z * sqrt((L + R) * sigma^2 + d^2 * sd_L^2) and **reorder point**
+  d * (L + R) + SS (:func:`sop_xl.inventory.items.item_safety_stock`, R = 0, service level per
+  item or Settings), with d the mean consensus demand of the next 12 plan periods.
+- **Which demand uncertainty (sigma)**: the forecast error, per period, because safety stock
+  protects against what the plan gets wrong, not against swings it already foresees
+  (seasons, trends, promotions). In order of preference:
+
+  1. ``forecast_error``: the RMSE of lag-1 plans against actuals, from tblHistory snapshots
+     (kind ``demand plan``, else ``forecast``), once an item has 6 pairs;
+  2. ``holdout_mad``: 1.25 x the mean absolute error of this cycle's holdout forecast
+     (HoldoutWAPE x mean actual over the holdout periods; 1.25 = sqrt(pi/2) turns a mean
+     absolute deviation into a standard deviation for normal errors, Brown 1959);
+  3. ``demand_sd``: the standard deviation of the item's demand history (new items).
+
+- **Production** per the Settings Strategy (chase, level or capacity on tblResources hours),
+  lot sizes kept (:func:`sop_xl.supply.production_plan_table`); open receipts (tblReceipts)
+  count as supply before production is planned (the plan runs on demand - receipts).
+  End-of-life items get no production and no safety stock.
+- **Projected on-hand** I_t = I_(t-1) + receipts_t + production_t - demand_t from tblItems
+  OnHand (negative = backlog, a shortage) and **days of supply** (forward coverage,
+  Settings DaysPerPeriod).
+
+MOQ is not applied (lot sizes are).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from sop_xl.cycle.inputs import CycleInputs, grid_of
+from sop_xl.inventory.items import demand_variability, item_safety_stock
+from sop_xl.supply import days_of_supply, production_plan_table
+from sop_xl.workbook.schema import SUPPLY_MEASURES
+
+MAD_TO_SD = 1.25
+MEAN_PERIODS = 12
+
+
+@dataclass(frozen=True)
+class SupplyResult:
+    """tblSupplyPlan, the policy per item and notes.
+
+    Attributes
+    ----------
+    table : DataFrame
+        tblSupplyPlan: Item, Measure, one column per plan period; six rows per item.
+    policy : DataFrame
+        Index Item: DemandMean, Sigma, SigmaSource, LeadTime, LeadTimeSD, ServiceLevel,
+        SafetyStock, ReorderPoint.
+    notes : list of str
+    """
+
+    table: pd.DataFrame
+    policy: pd.DataFrame
+    notes: list[str] = field(default_factory=list)
+
+
+def receipts_grid(inputs: CycleInputs) -> pd.DataFrame:
+    """Open receipts per item and plan period (receipts before the cycle count as on hand
+    already, so they are not added; receipts after the horizon are ignored)."""
+    receipts = inputs.receipts.copy()
+    receipts["label"] = [inputs.label(p) for p in receipts["period"]]
+    grid = receipts.pivot_table(index="item", columns="label", values="qty", aggfunc="sum")
+    return grid.reindex(index=inputs.items.index, columns=inputs.labels).fillna(0.0)
+
+
+def lag1_plans(inputs: CycleInputs) -> pd.DataFrame | None:
+    """Lag-1 plans from tblHistory (the plan each cycle made for its own first period)."""
+    history = inputs.history
+    if history.empty:
+        return None
+    for kind in ("demand plan", "forecast"):
+        rows = history[(history["kind"] == kind) & (history["period"] == history["cycle"])]
+        if not rows.empty:
+            return rows[["item", "period", "qty"]]
+    return None
+
+
+def uncertainty(
+    inputs: CycleInputs, demand: pd.DataFrame, forecast_table: pd.DataFrame
+) -> pd.DataFrame:
+    """Mean demand and sigma per item (see the module docstring for the order of sources)."""
+    items = inputs.items.index
+    actuals = inputs.actuals
+    if actuals.empty:
+        variability = pd.DataFrame({"mean": 0.0, "sd": 0.0, "sigma": 0.0,
+                                    "sigma_source": "no demand"}, index=items)  # fmt: skip
+    else:
+        variability = demand_variability(actuals, forecasts=lag1_plans(inputs))
+        variability = variability.reindex(items)
+    holdout = int(inputs.settings["HoldoutPeriods"])
+    if holdout and not actuals.empty and "HoldoutWAPE" in forecast_table.columns:
+        wape = pd.Series(
+            pd.to_numeric(forecast_table["HoldoutWAPE"], errors="coerce").to_numpy(),
+            index=forecast_table["Item"].astype(str).str.strip(),
+        ).reindex(items)
+        last = actuals["period"].max()
+        recent = actuals[actuals["period"] > last - _periods(inputs, holdout)]
+        mean_abs = recent["qty"].abs().groupby(recent["item"]).sum() / holdout
+        mad = wape * mean_abs.reindex(items)
+        use = (variability["sigma_source"] != "forecast_error") & mad.notna()
+        variability.loc[use, "sigma"] = MAD_TO_SD * mad[use]
+        variability.loc[use, "sigma_source"] = "holdout_mad"
+    variability["sigma"] = variability["sigma"].fillna(0.0)
+    variability["sigma_source"] = variability["sigma_source"].fillna("no demand")
+    # the mean that the lead time consumes: the plan ahead, not the past
+    variability["mean"] = demand.iloc[:, :MEAN_PERIODS].mean(axis=1).reindex(items)
+    return variability
+
+
+def _periods(inputs: CycleInputs, count: int) -> pd.DateOffset | pd.Timedelta:
+    return pd.DateOffset(months=count) if inputs.freq == "MS" else pd.Timedelta(weeks=count)
+
+
+def supply_step(
+    inputs: CycleInputs, demand_table: pd.DataFrame, forecast_table: pd.DataFrame
+) -> SupplyResult:
+    """Supply plan of every item.
+
+    Parameters
+    ----------
+    inputs : CycleInputs
+    demand_table : DataFrame
+        tblDemandPlan (from the demand step or the book).
+    forecast_table : DataFrame
+        tblForecast (its HoldoutWAPE gives the forecast error).
+
+    Returns
+    -------
+    SupplyResult
+    """
+    s = inputs.settings
+    items = inputs.items
+    labels = inputs.labels
+    demand = grid_of(demand_table, "Item", labels).reindex(items.index).fillna(0.0)
+    receipts = receipts_grid(inputs)
+    variability = uncertainty(inputs, demand, forecast_table)
+    policy = item_safety_stock(
+        items.reset_index(), variability, service_level=float(s["ServiceLevel"])
+    )
+    eol = items["Status"] == "eol"
+    policy.loc[eol, ["SafetyStock", "ReorderPoint"]] = 0.0
+    opening = items["OnHand"].fillna(0.0)
+    net = demand - receipts
+    strategy = str(s["Strategy"]).lower()
+    capacity = inputs.resources if strategy == "capacity" else None
+    resource = items["Resource"].where(items["Resource"].isin(inputs.resources.index))
+    plan = production_plan_table(
+        net,
+        opening,
+        safety_stock=policy["SafetyStock"],
+        strategy=strategy,
+        lot_size=items["LotSize"].fillna(0.0),
+        resource=resource if capacity is not None else None,
+        hours_per_unit=items["HoursPerUnit"].fillna(0.0) if capacity is not None else None,
+        capacity=capacity,
+    )
+    production = plan.production.copy()
+    production.loc[eol] = 0.0
+    on_hand = opening.to_numpy()[:, None] + np.cumsum(
+        (receipts + production - demand).to_numpy(), axis=1
+    )
+    on_hand = pd.DataFrame(on_hand, index=items.index, columns=labels)
+    days = days_of_supply(
+        on_hand.to_numpy(), demand.to_numpy(), days_per_period=float(s["DaysPerPeriod"])
+    )
+    safety = np.repeat(policy["SafetyStock"].to_numpy()[:, None], len(labels), axis=1)
+    blocks = {
+        "Demand": demand.to_numpy(),
+        "Receipts": receipts.to_numpy(),
+        "Production": production.to_numpy(),
+        "OnHand": on_hand.to_numpy(),
+        "SafetyStock": safety,
+        "DaysOfSupply": days,
+    }
+    n = len(items)
+    stacked = np.stack([blocks[m] for m in SUPPLY_MEASURES], axis=1).reshape(-1, len(labels))
+    table = pd.DataFrame(
+        {"Item": np.repeat(items.index.to_numpy(), len(SUPPLY_MEASURES)),
+         "Measure": np.tile(SUPPLY_MEASURES, n)}
+    )  # fmt: skip
+    values = pd.DataFrame(np.round(stacked, 1), columns=labels)
+    table = pd.concat([table, values], axis=1)
+    notes = []
+    short = (on_hand < -1e-9).any(axis=1)
+    if short.any():
+        notes.append(
+            f"{int(short.sum())} item(s) short in the plan: {', '.join(short.index[short][:8])}"
+            + (" ..." if short.sum() > 8 else "")
+        )
+    if strategy == "capacity" and (plan.unmet > 1e-6).any():
+        notes.append(f"capacity leaves {plan.unmet.sum():,.0f} units unmet")
+    return SupplyResult(table=table, policy=policy, notes=notes)
