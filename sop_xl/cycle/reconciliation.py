@@ -124,7 +124,8 @@ def decision(
     ...                       [("MOULD", 1.18, 310.0, 310.0, 1200.0)], "", "EUR")
     >>> flag
     'MOULD at 118%; 10% below budget'
-    >>> print(text.replace("; ", "\n"))
+    >>> for part in text.split("; "):
+    ...     print(part)
     Approve 310 h overtime on MOULD, pre-build or cut 1,200 units of Garden in 2026-06
     Close the EUR 10,000 budget gap of Garden (promotion, price) or accept it
     """
