@@ -27,20 +27,8 @@ from xml.etree import ElementTree
 
 from sop_xl.errors import SopError, show
 from sop_xl.files import atomic_path
+from sop_xl.macros import MACROS
 from sop_xl.vba_project import WORKBOOK_BASE, VbaModule, vba_project_bin
-
-MACROS = (
-    "refresh_forecast",
-    "build_demand_plan",
-    "build_supply_plan",
-    "reconcile",
-    "refresh_kpis",
-    "run_cycle",
-    "validate_inputs",
-    "snapshot_cycle",
-    "roll_forward",
-)
-"""The ribbon macros of :mod:`sop_xl.macros`, each ``name(book=None)``, one per button."""
 
 RIBBON_DIR = Path(__file__).resolve().parents[1] / "workbook_templates" / "ribbon"
 ADDIN_NAME = "sop_xl.xlam"

@@ -287,6 +287,7 @@ def roll_forward(book: xw.Book | None = None) -> MacroResult:
     return _run(book, "roll forward", _records_work("roll_forward"))
 
 
+#: The ribbon macros, one per button, each ``name(book=None)``; the add-in builder uses this list.
 MACROS = (
     "refresh_forecast",
     "build_demand_plan",
