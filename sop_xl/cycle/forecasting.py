@@ -31,7 +31,10 @@ run-out of an eol item too):
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+import os
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -145,6 +148,35 @@ def _short_label(method: str) -> str:
     return "combo" if method.startswith("combo") else method
 
 
+class _Progress:
+    """Adds up the series done over several batches for one ``progress(done, total)``."""
+
+    def __init__(self, progress: Callable[[int, int], None] | None, total: int) -> None:
+        self.progress, self.total, self.before, self.last = progress, max(total, 1), 0, 0
+
+    def __call__(self, done: int, total: int) -> None:
+        self.last = done
+        if self.progress is not None:
+            self.progress(min(self.before + done, self.total), self.total)
+        if done >= total:
+            self.before, self.last = self.before + total, 0
+
+    def finish(self) -> None:
+        if self.progress is not None:
+            self.progress(self.total, self.total)
+
+
+@contextlib.contextmanager
+def _pool(n_jobs: int | None) -> Iterator[dict]:
+    """forecast_frame options sharing one process pool over the step's batches."""
+    workers = n_jobs or os.cpu_count() or 1
+    if workers == 1:
+        yield {"n_jobs": 1}
+        return
+    with ProcessPoolExecutor(max_workers=workers) as executor:
+        yield {"executor": executor, "n_jobs": workers}
+
+
 def _batch(
     values: np.ndarray,
     row_of: dict[str, int],
@@ -157,7 +189,7 @@ def _batch(
     method: str,
     season: int,
     freq: str,
-    n_jobs: int | None,
+    options: dict,
     progress: Callable[[int, int], None] | None,
 ) -> dict[tuple[str, bool], tuple[str, np.ndarray]]:
     """Forecast full and holdout histories in one batch: {(item, is_holdout): (method, F)}.
@@ -186,7 +218,7 @@ def _batch(
         }
     )
     result = forecast_frame(long, steps, method=method, season_length=season, freq=freq,
-                            n_jobs=n_jobs, progress=progress)  # fmt: skip
+                            progress=progress, **options)  # fmt: skip
     forecasts = result["forecast"].to_numpy().reshape(-1, steps)
     out = {}
     for name, row, how in zip(result["item"].to_numpy()[::steps], forecasts,
@@ -242,40 +274,56 @@ def forecast_step(
     row_of = {item: i for i, item in enumerate(grid.index)}
     method = str(s["ForecastMethod"])
     steps = max(ahead, holdout)
-    full = list(stat_items) if plan else []
-    out = _batch(values, row_of, length, periods, full, list(holdout_items), holdout, steps,
-                 method, season, inputs.freq, n_jobs, progress)  # fmt: skip
+    # by length: which items may meet the seasonal challenger (auto and 2 seasons of fit)
+    may_challenge = [
+        i
+        for i in holdout_items
+        if method == "auto" and season > 1 and length[i] - holdout >= 2 * season
+    ]
+    first_full = [i for i in stat_items if i not in set(may_challenge)] if plan else []
+    total = len(holdout_items) + len(first_full) + 2 * len(may_challenge) * (1 if plan else 0)
+    total += 0 if plan else len(may_challenge)
+    counter = _Progress(progress, total)
     forecasts = pd.DataFrame(index=items.index, columns=range(horizon), dtype=float)
     methods = pd.Series("no history", index=items.index, dtype=object)
     hold_fc = pd.DataFrame(index=holdout_items, columns=range(holdout), dtype=float)
-    combo = set()  # items auto forecasts with its combination (on the holdout history)
-    for (item, is_holdout), (how, row) in out.items():
-        if is_holdout:
-            hold_fc.loc[item] = row[:holdout]
-            if how.startswith("combo"):
-                combo.add(item)
-        else:
-            forecasts.loc[item] = row[offset:ahead]
-            methods[item] = _short_label(how)
 
-    # auto checked on the holdout against Holt-Winters (see the module docstring)
-    seasonal = [
-        i for i in holdout_items if season > 1 and length[i] - holdout >= 2 * season and i in combo
-    ]
-    if method == "auto" and seasonal:
-        challenger = _batch(values, row_of, length, periods, seasonal if plan else [],
-                            seasonal, holdout, steps, CHALLENGER, season, inputs.freq,
-                            n_jobs, None)  # fmt: skip
-        actual = grid.loc[seasonal].to_numpy()[:, -holdout:]
-        for k, item in enumerate(seasonal):
-            mine = np.abs(hold_fc.loc[item].to_numpy(float) - actual[k]).sum()
-            theirs = np.abs(challenger[(item, True)][1][:holdout] - actual[k]).sum()
-            if theirs < CHALLENGER_MARGIN * mine:
-                hold_fc.loc[item] = challenger[(item, True)][1][:holdout]
-                if plan:
-                    how, row = challenger[(item, False)]
-                    forecasts.loc[item] = row[offset:ahead]
-                    methods[item] = how
+    def keep(out: dict, holdout_methods: dict | None = None) -> None:
+        for (item, is_holdout), (how, row) in out.items():
+            if is_holdout:
+                hold_fc.loc[item] = row[:holdout]
+                if holdout_methods is not None:
+                    holdout_methods[item] = how
+            else:
+                forecasts.loc[item] = row[offset:ahead]
+                methods[item] = _short_label(how)
+
+    with _pool(n_jobs) as options:
+        # 1. the method on every holdout, and on the full histories no challenger can take
+        used: dict[str, str] = {}
+        keep(_batch(values, row_of, length, periods, first_full, list(holdout_items), holdout,
+                    steps, method, season, inputs.freq, options, counter), used)  # fmt: skip
+        # 2. auto checked on the holdout against Holt-Winters (see the module docstring)
+        seasonal = [i for i in may_challenge if used.get(i, "").startswith("combo")]
+        winners: list[str] = []
+        if seasonal:
+            challenger = _batch(values, row_of, length, periods, [], seasonal, holdout, steps,
+                                CHALLENGER, season, inputs.freq, options, counter)  # fmt: skip
+            actual = grid.loc[seasonal].to_numpy()[:, -holdout:]
+            for k, item in enumerate(seasonal):
+                mine = np.abs(hold_fc.loc[item].to_numpy(float) - actual[k]).sum()
+                theirs = np.abs(challenger[(item, True)][1][:holdout] - actual[k]).sum()
+                if theirs < CHALLENGER_MARGIN * mine:
+                    hold_fc.loc[item] = challenger[(item, True)][1][:holdout]
+                    winners.append(item)
+        # 3. the full histories of the challenged items, each by the method it kept
+        if plan and may_challenge:
+            rest = [i for i in may_challenge if i not in set(winners)]
+            keep(_batch(values, row_of, length, periods, rest, [], holdout, steps, method,
+                        season, inputs.freq, options, counter))  # fmt: skip
+            keep(_batch(values, row_of, length, periods, winners, [], holdout, steps,
+                        CHALLENGER, season, inputs.freq, options, counter))  # fmt: skip
+    counter.finish()
 
     # short histories: the family profile
     short = length.index[(length > 0) & (length < stat_min)]

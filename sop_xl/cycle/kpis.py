@@ -81,6 +81,22 @@ def last_periods(inputs: CycleInputs, count: int) -> list[pd.Timestamp]:
     return [p for p in grid if p >= inputs.actuals["period"].min()]
 
 
+def net_requirement(inputs: CycleInputs, flows: ItemFlows, labels: list[str]) -> float:
+    """What production must bring over ``labels`` to meet demand and end at safety stock:
+    sum over items of max(0, demand - receipts + SS - opening on-hand) [units].
+
+    End-of-life items need nothing (they sell their stock).
+    """
+    items = inputs.items
+    need = (
+        flows.demand[labels].sum(axis=1)
+        - flows.receipts[labels].sum(axis=1)
+        + flows.safety_stock[labels[-1]]
+        - items["OnHand"].fillna(0.0)
+    )
+    return float(need.clip(lower=0.0)[items["Status"] != "eol"].sum())
+
+
 def indicators(
     inputs: CycleInputs,
     flows: ItemFlows,
@@ -152,8 +168,8 @@ def indicators(
         KPI("Overload hours, plan", overload_hours(load.to_numpy(), available.to_numpy()), 0.0,
             "h", "Load above available, all resources", False, 0.0),
         KPI("Production plan, next 3 months", float(production[near].to_numpy().sum()),
-            float(flows.demand[near].to_numpy().sum()), "units",
-            "Planned production; target: demand", True, 0.1, fixed_target=False),
+            net_requirement(inputs, flows, near), "units",
+            "Planned production; target: net requirement", True, 0.1, fixed_target=False),
         KPI("Production cycle time", weighted_mean(inputs.items["CycleTimeDays"],
             production.sum(axis=1)), 7.0, "days", "CycleTimeDays weighted by production",
             False, 0.2),
