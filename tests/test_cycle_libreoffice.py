@@ -1,0 +1,47 @@
+"""The demo after the whole cycle, opened by LibreOffice: every formula computes, the KPI
+statuses come out of the native formulas, the PDF renders (pages checked by eye too)."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+
+import pytest
+from openpyxl import load_workbook
+from test_workbook_libreoffice import error_cells, soffice
+
+from sop_xl.cli import main
+from sop_xl.workbook.book import open_book
+
+pytestmark = pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice not installed")
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    path = tmp_path_factory.mktemp("cycle-lo") / "sop_demo.xlsx"
+    assert main(["demo", str(path), "--jobs", "1"]) == 0
+    return path
+
+
+def test_demo_recalculates_without_error_values(demo):
+    converted = soffice(demo, "xlsx", demo.parent / "xlsx")
+    assert error_cells(converted) == []
+    values = load_workbook(converted, data_only=True)
+    kpis = open_book(converted).read_table("tblKPIs")
+    assert set(kpis["Status"]) <= {"on target", "watch", "off target"}
+    assert (kpis["Status"] == "on target").sum() >= len(kpis) // 2
+    assert values["Start"]["A1"].value == "S&OP cycle - Brightwater Home & Garden"
+    # the totals row of the reconciliation sums what the cycle wrote
+    rec = open_book(demo).read_table("tblReconciliation")
+    loc = open_book(demo).locate("tblReconciliation")
+    total = values["Reconciliation"].cell(loc.header_row - 1, loc.first_col + 5).value
+    assert total == pytest.approx(rec["Revenue"].astype(float).sum(), rel=1e-9)
+
+
+def test_demo_pdf_renders(demo):
+    pdf = soffice(demo, "pdf", demo.parent / "pdf")
+    assert pdf.stat().st_size > 100_000
+    if shutil.which("pdftoppm"):
+        subprocess.run(["pdftoppm", "-r", "30", "-f", "1", "-l", "3", "-png", str(pdf),
+                        str(pdf.with_suffix(""))], check=True, timeout=120)  # fmt: skip
+        assert len(list(pdf.parent.glob("*.png"))) == 3
