@@ -327,3 +327,32 @@ def test_batch_runs_on_a_dask_cluster():
             out = forecast_frame(frame, 3, executor=client.get_executor(), group_size=2)
     local = forecast_frame(frame, 3, n_jobs=1)
     pd.testing.assert_frame_equal(out, local)
+
+
+def test_auto_keeps_a_strong_season_on_three_years_of_history():
+    """36 months of a strong summer peak: the Theta members' own test misses the season, the
+    strength check does not, so the forecast peak is not halved."""
+    t = np.arange(36)
+    y = 200 + 150 * np.sin(2 * np.pi * (t - 3) / 12) + np.random.default_rng(0).normal(0, 15, 36)
+    f = forecast(y, 12)
+    assert np.ptp(f.mean) > 0.8 * np.ptp(y[-12:])
+    assert np.corrcoef(f.mean, y[-12:])[0, 1] > 0.95
+
+
+def test_seasonal_adjustment_only_where_a_short_history_has_a_season():
+    from sop_xl.forecast.seasonality import adjust_short_season, season_pvalue
+
+    t = np.arange(36)
+    rng = np.random.default_rng(2)
+    # pure noise and random walks: no season found (the F-test at 0.1%)
+    assert all(adjust_short_season(100 + rng.normal(0, 20, 36), 12) is None for _ in range(30))
+    assert season_pvalue(100 + np.cumsum(rng.normal(0, 5, 36)), 12) > 0.001
+    assert adjust_short_season(100 + 40 * np.sin(2 * np.pi * t / 12), 12) is not None
+    assert adjust_short_season(np.arange(20.0), 12) is None  # under two seasons
+    long = 100 + 40 * np.sin(2 * np.pi * np.arange(60) / 12)
+    assert adjust_short_season(long, 12) is None  # five seasons: the members' own test
+    # zeros in the history: additive adjustment, forecasts still clipped at 0
+    y = np.maximum(50 * np.sin(2 * np.pi * t / 12), 0) + 0.01 * t
+    a = adjust_short_season(y, 12)
+    assert a is not None and not a.multiplicative
+    assert (forecast(y, 12).mean >= 0).all()

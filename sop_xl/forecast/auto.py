@@ -18,8 +18,10 @@ How ``auto`` decides, in order (``y`` the clean history, ``n`` its length, ``m``
    exponential smoothing (``ces``, Svetunkov & Kourentzes). Seasonality is used only when the
    history supports it: with ``m <= 1`` or ``n < 2m`` the members run without a season;
    otherwise ETS and CES keep a seasonal component only if it lowers their information
-   criterion, and the Theta models deseasonalise only when the 90% autocorrelation test at
-   lag ``m`` finds a season. Short histories fall back member by member to simpler models
+   criterion, and the Theta models deseasonalise when their 90% autocorrelation test at lag
+   ``m`` finds a season, or, on histories of two to four seasons where that test has little
+   power, when an F-test of the month effect does (:mod:`sop_xl.forecast.seasonality`).
+   Short histories fall back member by member to simpler models
    (:mod:`sop_xl.forecast.methods`).
 
 Why this combination (``benchmarks/m3_accuracy.py``, sMAPE out of sample on monthly data, the
@@ -47,9 +49,12 @@ from __future__ import annotations
 import numpy as np
 
 from sop_xl.forecast.methods import Forecast, one_step_forecasts, run_method
+from sop_xl.forecast.seasonality import adjust_short_season
 from sop_xl.forecast.segmentation import demand_profile
 
 COMBINATION = ("ets_damped", "dotm", "theta", "ces")
+# the members that run on a seasonally adjusted short history with a significant season
+ADJUSTED_MEMBERS = ("dotm", "theta")
 INTERMITTENT = ("croston", "sba", "tsb")
 MIN_SCORED_HOLDOUT = 4
 SCORED_PERIODS = 24
@@ -123,7 +128,12 @@ def auto_forecast(
     if family == "intermittent":
         method = _pick_intermittent(y)
         return run_method(method, y, horizon, season_length=season_length, level=level)
-    parts = [
-        run_method(m, y, horizon, season_length=season_length, level=level) for m in COMBINATION
-    ]
+    season = adjust_short_season(y, season_length)
+    parts = []
+    for member in COMBINATION:
+        if season is not None and member in ADJUSTED_MEMBERS:
+            f = run_method(member, season.adjusted, horizon, season_length=1, level=level)
+            parts.append(season.restore(f))
+        else:
+            parts.append(run_method(member, y, horizon, season_length=season_length, level=level))
     return _combine(parts, level)
