@@ -142,6 +142,8 @@ def main(argv: list[str] | None = None) -> int:
     global H
     train, test = load(args.data)
     H = test.shape[1]
+    if args.cut:
+        train = [y[-args.cut :] for y in train]
     if args.limit:
         train, test = train[: args.limit], test[: args.limit]
     methods = args.methods or [m for m in METHODS if m != "arima"]
