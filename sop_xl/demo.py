@@ -148,8 +148,8 @@ def demo_tables(seed: int = SEED) -> dict[str, pd.DataFrame]:
     -------
     dict of str to pandas.DataFrame
         tblSettings, tblItems, tblActuals, tblAdjustments, tblReceipts, tblResources,
-        tblBudget and tblDecisions, each with the template's headers in order. Periods are
-        timestamps of the first day of the month.
+        tblBudget, tblDecisions and tblScenarios, each with the template's headers in order.
+        Periods are timestamps of the first day of the month.
     """
     rng = np.random.default_rng(seed)
     items = _items(rng)
@@ -245,6 +245,16 @@ def demo_tables(seed: int = SEED) -> dict[str, pd.DataFrame]:
         columns=schema.table("tblDecisions").headers,
     )  # fmt: skip
 
+    scenarios = pd.DataFrame(
+        [
+            ("Hot summer", "demand", "Garden", 0.2, "Garden demand 20% above plan"),
+            ("Hot summer", "capacity", "MOULD", 0.1, "Saturday shifts on moulding"),
+            ("Price +3%", "price", None, 0.03, "List price increase on all items"),
+            ("Supplier delay", "lead time", None, 1.0, "Lead times one month longer"),
+        ],
+        columns=schema.table("tblScenarios").headers,
+    )
+
     settings = {s.key: s.default for s in schema.SETTINGS}
     settings.update(
         Company=COMPANY,
@@ -265,6 +275,7 @@ def demo_tables(seed: int = SEED) -> dict[str, pd.DataFrame]:
         "tblResources": resources,
         "tblBudget": budget,
         "tblDecisions": decisions,
+        "tblScenarios": scenarios,
     }
     return {name: frames[name][schema.table(name).headers] for name in sorted(frames)}
 

@@ -270,7 +270,8 @@ def _records_work(function: str) -> Work:
                 f"(sop_xl.records.{function})"
             )
         result = run(live)
-        return _Outcome(int(getattr(result, "rows", 0) or 0), str(result))
+        logged = bool(getattr(result, "logged", False))  # the records write their own Log row
+        return _Outcome(int(getattr(result, "rows", 0) or 0), str(result), logged=logged)
 
     return work
 

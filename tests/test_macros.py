@@ -193,24 +193,47 @@ def test_without_a_book_the_caller_is_used(demo_path):
     assert [a["func"] for a in actions(xbook)] == ["setValues", "setValues", "alert"]
 
 
-@pytest.mark.skipif(HAS_RECORDS, reason="sop_xl.records exists: see the records tests")
-@pytest.mark.parametrize(
-    ("macro", "action", "function"),
-    [
-        (macros.snapshot_cycle, "snapshot cycle", "snapshot"),
-        (macros.roll_forward, "roll forward", "roll_forward"),
-    ],
-)
-def test_records_macros_say_not_available_yet(demo_path, macro, action, function):
-    """Issue 6 (sop_xl.records) is not built yet: the buttons say so and write nothing else."""
-    xbook = remote_book(demo_path)
-    result = macro(xbook)
-    assert not result.ok
-    assert result.message == (
-        f"{action} stopped: not available yet: this version of sop-xl has "
-        f"no records module (sop_xl.records.{function})"
-    )
-    assert_only_the_message(xbook, result, demo_path)
+def test_records_buttons_snapshot_and_roll_forward(cycled_path, tmp_path):
+    """Issue 6: the buttons run sop_xl.records on the live book; the file gets the same cells."""
+    from sop_xl.records import snapshot
+
+    assert HAS_RECORDS
+    xbook = remote_book(cycled_path)
+    result = macros.snapshot_cycle(xbook)
+    assert result.ok, result.message
+    assert result.message.startswith("snapshot cycle: cycle 2026-01: 2,520 rows to History")
+    assert result.rows == 2520
+    queued = actions(xbook)
+    assert_no_input_written(xbook, queued, cycled_path)
+    log_rows = [a for a in queued if a["func"] == "setValues" and _sheet(xbook, a) == "Log"]
+    assert len(log_rows) == 1 and log_rows[0]["values"][0][2] == "snapshot"  # one Log row
+    replayed = load_workbook(cycled_path)
+    replay(replayed, queued)
+    replayed.save(tmp_path / "live.xlsx")
+    live = open_book(tmp_path / "live.xlsx").read_table("tblHistory")
+    file = open_book(cycled_path)
+    snapshot(file, save=False)
+    want = file.read_table("tblHistory")
+    columns = ["Cycle", "Kind", "Item", "Period", "Qty"]
+    assert live[columns].values.tolist() == want[columns].values.tolist()
+
+    # roll forward on the snapshot workbook: Settings, Adjustments, Start, History of adjustments
+    xbook = remote_book(tmp_path / "live.xlsx")
+    result = macros.roll_forward(xbook)
+    assert result.ok, result.message
+    assert result.message.startswith("roll forward: cycle 2026-01 -> 2026-02")
+    assert "1 adjustment(s) of past periods moved" in result.message
+    replayed = load_workbook(tmp_path / "live.xlsx")
+    replay(replayed, actions(xbook))
+    replayed.save(tmp_path / "rolled.xlsx")
+    rolled = open_book(tmp_path / "rolled.xlsx")
+    assert rolled.settings()["CycleStart"] == pd.Timestamp("2026-02-01")
+    assert len(rolled.read_table("tblAdjustments")) == 7
+    moved = rolled.read_table("tblAdjustmentHistory")
+    assert moved[["Cycle", "Item", "Period"]].values.tolist() == [["2026-01", "KI-112", "2026-01"]]
+    status = [replayed["Start"].cell(r, 3).value for r in range(11, 17)]
+    assert status == ["not started"] * 6
+    assert rolled.read_table("tblLog")["Action"].tolist()[-1] == "roll forward"
 
 
 _SERVER = r"""
@@ -255,8 +278,12 @@ BUTTONS = [
     (macros.refresh_forecast, "refresh forecast", ["tblForecast"]),
     (macros.build_demand_plan, "build demand plan", ["tblDemandPlan"]),
     (macros.build_supply_plan, "build supply plan", ["tblSupplyPlan", "tblCapacity"]),
-    (macros.reconcile, "reconcile", ["tblFinancePlan", "tblReconciliation"]),
-    (macros.refresh_kpis, "refresh KPIs", ["tblKPIs", "tblKPITrend"]),
+    (macros.reconcile, "reconcile", ["tblFinancePlan", "tblReconciliation", "tblScenarioCompare"]),
+    (
+        macros.refresh_kpis,
+        "refresh KPIs",
+        ["tblKPIs", "tblKPITrend", "tblFVA", "tblForecastAccuracy"],
+    ),
 ]
 ALL_OUTPUTS = [t for _, _, tables in BUTTONS for t in tables]
 

@@ -174,7 +174,8 @@ def test_charts_follow_the_trend_table(book):
         | {"Period": [f"2025-{m:02d}" for m in range(1, 13)]}
     )
     book.write_table("tblKPITrend", trend)
-    series = [s for c in book.workbook["KPIs"]._charts for part in c._charts for s in part.series]
+    trend_charts = book.workbook["KPIs"]._charts[:4]  # the fifth reads tblFVA (issue 6)
+    series = [s for c in trend_charts for part in c._charts for s in part.series]
     refs = [s.val.numRef.f for s in series]
     assert len(refs) == 7 and all(ref.endswith("$5:$" + ref[8] + "$16") for ref in refs), refs
     cats = [s.cat.numRef or s.cat.strRef for s in series]
@@ -213,7 +214,7 @@ def test_save_and_reopen(tmp_path, book):
     path = book.save(tmp_path / "plan.xlsx")
     again = open_book(path)
     assert again.read_table("tblForecast")["2026-01"].tolist() == [10.0]
-    assert len(again.workbook["KPIs"]._charts) == 4
+    assert len(again.workbook["KPIs"]._charts) == 5  # four trend charts and the FVA chart
     assert again.workbook["Items"].data_validations.dataValidation
 
 

@@ -87,6 +87,7 @@ def test_schema_follows_design():
         "tblResources",
         "tblBudget",
         "tblDecisions",
+        "tblScenarios",  # issue 6: what-if scenarios
     }
 
 
@@ -185,8 +186,9 @@ def test_conditional_formats(template):
 
 def test_kpi_charts_read_the_trend_table(template):
     ws = template["KPIs"]
-    assert len(ws._charts) == 4
-    refs = [s.val.numRef.f for chart in ws._charts for part in chart._charts for s in part.series]
+    assert len(ws._charts) == 5  # the four trend charts, then the FVA chart (issue 6)
+    trend_charts = ws._charts[:4]
+    refs = [s.val.numRef.f for chart in trend_charts for part in chart._charts for s in part.series]
     assert len(refs) == 7
     trend = ws.tables["tblKPITrend"].ref  # H4:O5
     assert trend == "H4:O5"
@@ -197,6 +199,7 @@ def test_kpi_charts_read_the_trend_table(template):
         "Projected inventory vs safety stock",
         "Capacity utilization",
         "Revenue vs budget",
+        "Forecast value added: WAPE by step",
     ]
 
 

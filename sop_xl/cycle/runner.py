@@ -31,11 +31,12 @@ from sop_xl.cycle.demand import demand_step
 from sop_xl.cycle.finance import finance_step, item_flows
 from sop_xl.cycle.forecasting import forecast_step
 from sop_xl.cycle.inputs import cycle_inputs
-from sop_xl.cycle.kpis import kpi_step
+from sop_xl.cycle.kpis import kpi_step, kpi_table
 from sop_xl.cycle.reconciliation import reconcile_step
 from sop_xl.cycle.supply_plan import supply_step
 from sop_xl.errors import SopError
 from sop_xl.kpi import KPI
+from sop_xl.records.hooks import kpi_records, scenario_compare
 from sop_xl.workbook.book import Book
 from sop_xl.workbook.validate import Problem, errors, validate
 
@@ -48,8 +49,8 @@ OUTPUTS: dict[str, tuple[str, ...]] = {
     "supply": ("tblSupplyPlan",),
     "capacity": ("tblCapacity",),
     "finance": ("tblFinancePlan",),
-    "reconcile": ("tblReconciliation",),
-    "kpis": ("tblKPIs", "tblKPITrend"),
+    "reconcile": ("tblReconciliation", "tblScenarioCompare"),
+    "kpis": ("tblKPIs", "tblKPITrend", "tblFVA", "tblForecastAccuracy"),
 }
 """The tables each step writes."""
 
@@ -314,6 +315,10 @@ def run_cycle(
         elif step == "reconcile":
             rec = reconcile_step(inputs, tables["tblSupplyPlan"], tables["tblCapacity"])
             tables["tblReconciliation"] = rec.table
+            scenarios = reader.read_table("tblScenarios") if "tblscenarios" in present else None
+            tables["tblScenarioCompare"] = scenario_compare(  # what-if scenarios (issue 6)
+                inputs, scenarios, lambda name: earlier(name, "reconcile"), tables["tblSupplyPlan"]
+            )
             decisions = int((rec.table["DecisionNeeded"] != "").sum())
             if decisions:
                 report.notes.append(f"{decisions} reconciliation row(s) need a decision")
@@ -322,8 +327,12 @@ def run_cycle(
                 holdout = forecast_step(inputs, n_jobs=n_jobs, plan=False).holdout
             flows = item_flows(inputs, tables["tblSupplyPlan"])
             kpis = kpi_step(inputs, flows, tables["tblCapacity"], holdout, previous_kpis)
-            tables["tblKPIs"], tables["tblKPITrend"] = kpis.table, kpis.trend
-            report.kpis = kpis.kpis
+            # lag accuracy, FVA, cycle time from History, Start and Decisions (issue 6)
+            records = kpi_records(book, inputs, reader.read_table("tblDecisions"))
+            tables["tblKPIs"] = kpi_table([*kpis.kpis, *records.kpis], previous_kpis)
+            tables["tblKPITrend"] = kpis.trend
+            tables["tblFVA"], tables["tblForecastAccuracy"] = records.fva, records.table
+            report.kpis = (*kpis.kpis, *records.kpis)
         seconds[step] = time.perf_counter() - mark
 
     # 4. write, log, save

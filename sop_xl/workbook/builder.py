@@ -28,7 +28,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from sop_xl.files import atomic_path
 from sop_xl.workbook import schema, styles
-from sop_xl.workbook.charts import add_kpi_charts
+from sop_xl.workbook.charts import add_fva_chart, add_kpi_charts
 from sop_xl.workbook.start import build_start
 from sop_xl.workbook.tables import Location, locate
 
@@ -38,10 +38,12 @@ HEADER_ROW = 4
 GAP = 1  # empty columns between two tables on one sheet
 PERIOD_SPAN = 160  # columns of a wide table that conditional formatting covers
 ROW_SPAN = 20000  # rows that validation and conditional formatting cover
-KPI_CHART_ANCHORS = ["A29", "D29", "A46", "D46"]  # below room for 22 KPIs
+KPI_CHART_ANCHORS = ["A35", "D35", "A52", "D52"]  # below room for 28 KPIs
 KPI_TREND_COL = 8  # column H, right of the KPI table and charts
-KPI_CHARTS_ROW = 28
-KPI_PRINT_ROWS = 63
+KPI_CHARTS_ROW = 34
+KPI_PRINT_ROWS = 69
+FVA_COL = 17  # column Q, right of the trend table: tblFVA, its chart, tblForecastAccuracy
+FVA_CHART_ANCHOR = "Q10"
 
 
 def _red() -> dict:
@@ -246,6 +248,20 @@ def _kpi_sheet(ws: Worksheet) -> None:
         KPI_CHARTS_ROW, 1, "Charts (from tblKPITrend; they follow it as it grows)"
     ).style = "SOP Label"
     add_kpi_charts(ws, trend, KPI_CHART_ANCHORS)
+    # forecast value added (issue 6): the step table, its chart, the per-item table right of it
+    ws.column_dimensions[get_column_letter(FVA_COL - 1)].width = 3
+    ws.cell(HEADER_ROW - 1, FVA_COL, "Forecast value added (from History)").style = "SOP Label"
+    fva = _add_table(ws, schema.table("tblFVA"), FVA_COL)
+    add_fva_chart(ws, fva, FVA_CHART_ANCHOR)
+    accuracy_col = fva.last_col + 1 + GAP
+    ws.column_dimensions[get_column_letter(accuracy_col - 1)].width = 3
+    accuracy = _add_table(ws, schema.table("tblForecastAccuracy"), accuracy_col)
+    for name in ("Lag1OverrideFVA", "Lag3OverrideFVA", "Lag1StatFVA", "Lag3StatFVA"):
+        area = _col_range(accuracy, name)
+        first = area.split(":")[0]
+        ws.conditional_formatting.add(
+            area, FormulaRule(formula=[f"AND(ISNUMBER(${first}),${first}<0)"], **_red())
+        )
     # one portrait page: the KPI table on top, the four charts below it
     ws.page_setup.orientation = "portrait"
     ws.page_setup.fitToHeight = 1
@@ -343,6 +359,15 @@ def _sheet_rules(ws: Worksheet, locs: dict[str, Location]) -> None:
         flag = _col_range(loc, "Flag")
         ws.conditional_formatting.add(
             flag, FormulaRule(formula=[f"LEN(${flag.split(':')[0]})>0"], **_amber())
+        )
+    if "tblScenarios" in locs:
+        loc = locs["tblScenarios"]
+        _list_validation(ws, schema.SCENARIO_LEVERS, _col_range(loc, "Lever"), "lever")
+    if "tblScenarioCompare" in locs:
+        area = _col_range(locs["tblScenarioCompare"], "Difference")
+        first = area.split(":")[0]
+        ws.conditional_formatting.add(
+            area, FormulaRule(formula=[f"AND(ISNUMBER(${first}),${first}<0)"], **_red())
         )
     if "tblDecisions" in locs:
         loc = locs["tblDecisions"]

@@ -136,3 +136,24 @@ def add_kpi_charts(ws: Worksheet, trend: Location, anchors: list[str]) -> None:
 
     for chart, anchor in zip((forecast, stock, util, revenue), anchors, strict=True):
         ws.add_chart(chart, anchor)
+
+
+def add_fva_chart(ws: Worksheet, fva: Location, anchor: str) -> None:
+    """Forecast value added: lag-1 and lag-3 WAPE of naive, statistical and consensus (issue 6).
+
+    Clustered columns from ``tblFVA`` (one row per step): a step lower than the one before it
+    adds value.
+    """
+    step_col = fva.first_col + fva.headers.index("Step")
+    categories = Reference(ws, min_col=step_col, min_row=fva.first_data_row, max_row=fva.last_row)
+    chart = BarChart()
+    chart.type = "col"
+    for head, color in (("Lag1WAPE", "2F5597"), ("Lag3WAPE", "ED7D31")):
+        chart.add_data(_refs(ws, fva, head), titles_from_data=True)
+        chart.series[-1].graphicalProperties.solidFill = color
+        chart.series[-1].graphicalProperties.line.solidFill = color
+    chart.set_categories(categories)
+    chart.gapWidth = 80
+    _finish(chart, "Forecast value added: WAPE by step", "WAPE", "0%")
+    chart.x_axis.tickLblSkip = 1
+    ws.add_chart(chart, anchor)

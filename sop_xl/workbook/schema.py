@@ -21,7 +21,7 @@ Kind = Literal[
     "text", "units", "number", "decimal", "money", "price", "percent", "days", "date", "period"
 ]
 
-TEMPLATE_VERSION = "1.0"
+TEMPLATE_VERSION = "1.1"  # 1.1: scenarios, FVA tables, adjustment history
 
 FORECAST_METHODS = (
     "auto",
@@ -47,6 +47,7 @@ PERIOD_TYPES = ("Month", "Week")
 STEP_STATUSES = ("not started", "in progress", "done")
 DECISION_STATUSES = ("open", "in progress", "done", "cancelled")
 KPI_STATUSES = ("on target", "watch", "off target")
+SCENARIO_LEVERS = ("demand", "capacity", "price", "lead time")
 
 SUPPLY_MEASURES = ("Demand", "Receipts", "Production", "OnHand", "SafetyStock", "DaysOfSupply")
 CAPACITY_MEASURES = ("Load", "Available", "Utilization")
@@ -325,6 +326,34 @@ TABLES: dict[str, Table] = {
             totals=("Demand", "Supply", "Gap", "Revenue", "Budget", "GapToBudget", "GrossMargin"),
         ),
         Table(
+            "tblScenarios",
+            "Reconciliation",
+            "input",
+            (
+                C("Scenario", "text", 16, "Scenario name (rows with one name form one what-if)"),
+                C("Lever", "text", 11, "demand, capacity, price or lead time"),
+                C("AppliesTo", "text", 11, "Item, family or resource; blank = all"),
+                C("Change", "decimal", 9, "Fraction (0.1 = +10%); lead time: periods (+1)"),
+                C("Comment", "text", 28, "Why"),
+            ),
+            "What-if scenarios computed beside the base plan (the base plan is not changed)",
+        ),
+        Table(
+            "tblScenarioCompare",
+            "Reconciliation",
+            "output",
+            (
+                C("Scenario", "text", 16, "Scenario name"),
+                C("Family", "text", 12, "Product family, or Total"),
+                C("Measure", "text", 15, "Demand, Supply, Revenue, GrossMargin, WorkingCapital"),
+                C("Base", "number", 12, "Base plan over the horizon (working capital: average)"),
+                C("WhatIf", "number", 12, "The scenario's value"),
+                C("Difference", "number", 12, "WhatIf - Base"),
+                C("DiffPct", "percent", 9, "Difference / Base"),
+            ),
+            "Scenario vs base plan, per family, over the plan horizon",
+        ),
+        Table(
             "tblKPIs",
             "KPIs",
             "output",
@@ -367,6 +396,57 @@ TABLES: dict[str, Table] = {
             "Totals per period behind the KPI charts",
         ),
         Table(
+            "tblFVA",
+            "KPIs",
+            "output",
+            (
+                C(
+                    "Step",
+                    "text",
+                    12,
+                    "naive, statistical (tblForecast), consensus (tblDemandPlan)",
+                ),
+                C("Lag1WAPE", "percent", 10, "sum|F - A| / sum A, plans made 1 period ahead"),
+                C("Lag1Bias", "percent", 9, "sum(F - A) / sum A at lag 1 (+ = over-forecast)"),
+                C("Lag1FVA", "percent", 9, "WAPE of the step before minus this WAPE (+ = helps)"),
+                C("Lag3WAPE", "percent", 10, "WAPE of plans made 3 periods ahead"),
+                C("Lag3Bias", "percent", 9, "Bias at lag 3"),
+                C("Lag3FVA", "percent", 9, "Forecast value added at lag 3"),
+                C("Pairs", "units", 8, "Item-periods compared at lag 1"),
+            ),
+            "Forecast value added of each step, from History and Actuals",
+        ),
+        Table(
+            "tblForecastAccuracy",
+            "KPIs",
+            "output",
+            (
+                C("Level", "text", 8, "total, family or item (filter it)"),
+                C("Name", "text", 12, "Item code, family or Total"),
+                C("Family", "text", 11, "Family of the item"),
+                C("Lag1Actual", "units", 11, "Actual units of the lag-1 pairs"),
+                C("Lag1Naive", "percent", 10, "Lag-1 WAPE of the naive forecast"),
+                C("Lag1Statistical", "percent", 10, "Lag-1 WAPE of the statistical forecast"),
+                C("Lag1Consensus", "percent", 10, "Lag-1 WAPE of the consensus plan"),
+                C("Lag1Bias", "percent", 9, "Lag-1 bias of the consensus plan"),
+                C("Lag1StatFVA", "percent", 10, "Naive WAPE - statistical WAPE, lag 1"),
+                C(
+                    "Lag1OverrideFVA",
+                    "percent",
+                    11,
+                    "Statistical WAPE - consensus WAPE (< 0: the overrides hurt)",
+                ),
+                C("Lag3Actual", "units", 11, "Actual units of the lag-3 pairs"),
+                C("Lag3Naive", "percent", 10, "Lag-3 WAPE of the naive forecast"),
+                C("Lag3Statistical", "percent", 10, "Lag-3 WAPE of the statistical forecast"),
+                C("Lag3Consensus", "percent", 10, "Lag-3 WAPE of the consensus plan"),
+                C("Lag3Bias", "percent", 9, "Lag-3 bias of the consensus plan"),
+                C("Lag3StatFVA", "percent", 10, "Naive WAPE - statistical WAPE, lag 3"),
+                C("Lag3OverrideFVA", "percent", 11, "Statistical WAPE - consensus WAPE, lag 3"),
+            ),
+            "Lag-1 and lag-3 accuracy per item, family and total: sort to find harmful overrides",
+        ),
+        Table(
             "tblDecisions",
             "Decisions",
             "input",
@@ -393,6 +473,24 @@ TABLES: dict[str, Table] = {
                 C("Qty", "units", 10, "Planned quantity"),
             ),
             "Snapshots of each cycle's plans (for lag accuracy and FVA)",
+        ),
+        Table(
+            "tblAdjustmentHistory",
+            "History",
+            "output",
+            (
+                C("Cycle", "text", 9, "Cycle the adjustment belonged to"),
+                C("MovedTime", "text", 19, "When roll forward moved it here"),
+                C("Item", "text", 12, "Item code"),
+                C("Family", "text", 12, "Product family"),
+                C("Period", "text", 9, "Period adjusted"),
+                C("Qty", "units", 9, "Absolute change [units]"),
+                C("Percent", "percent", 9, "Relative change"),
+                C("Type", "text", 12, "sales, marketing, promotion, new product, event"),
+                C("Owner", "text", 16, "Who asked for it"),
+                C("Comment", "text", 30, "Why"),
+            ),
+            "Adjustments of past periods, moved out of tblAdjustments by roll forward",
         ),
         Table(
             "tblLog",
@@ -457,19 +555,25 @@ SHEETS: tuple[Sheet, ...] = (
     Sheet(
         "Reconciliation",
         "pre-S&OP meeting",
-        "Demand vs supply and revenue vs budget per family and period, with the decision needed",
-        ("tblReconciliation",),
+        "Demand vs supply and revenue vs budget per family and period, with the decision needed; "
+        "type what-if scenarios; they are compared with the base plan on the right",
+        ("tblReconciliation", "tblScenarios", "tblScenarioCompare"),
     ),
     Sheet(
         "KPIs",
         "managers",
         "Key indicators against target, and the charts for the meeting",
-        ("tblKPIs", "tblKPITrend"),
+        ("tblKPIs", "tblKPITrend", "tblFVA", "tblForecastAccuracy"),
     ),
     Sheet(
         "Decisions", "executive meeting", "Decisions taken, owners and due dates", ("tblDecisions",)
     ),
-    Sheet("History", "sop-xl", "Snapshots of each cycle's plans", ("tblHistory",)),
+    Sheet(
+        "History",
+        "sop-xl",
+        "Snapshots of each cycle's plans; adjustments of past periods",
+        ("tblHistory", "tblAdjustmentHistory"),
+    ),
     Sheet("Log", "sop-xl", "Every run of sop-xl", ("tblLog",)),
     Sheet("xlwings.conf", "-", "xlwings settings for the Excel functions"),
 )

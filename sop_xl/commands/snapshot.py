@@ -1,0 +1,27 @@
+"""``sop-xl snapshot FILE``: archive the cycle's plans into the History sheet.
+
+Refuses (exit 1, one line, the file untouched) when the inputs have errors or the plan is
+missing, invalid or stale (run the cycle first). A second snapshot of the same cycle replaces
+its rows and says so. See :mod:`sop_xl.records.actions`.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from sop_xl.cli import command
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("file", type=Path, help="the S&OP workbook (.xlsx), after sop-xl run")
+
+
+@command("snapshot", "Archive this cycle's plans to History (for lag accuracy).", add_arguments)
+def run(args: argparse.Namespace) -> int:
+    from sop_xl.records import snapshot
+    from sop_xl.workbook.book import open_book
+
+    result = snapshot(open_book(args.file))
+    print(f"updated {args.file}: {result.message}")
+    return 0

@@ -1,0 +1,470 @@
+"""Snapshot and roll forward: the two record actions on a workbook (CLI and ribbon buttons).
+
+Both follow the runner's order, so bad input changes nothing: validate, read, check, compute
+everything, then write, append one Log row and save (a file atomically; a live book on the
+macro's commit).
+
+**Snapshot** archives the cycle's plans into tblHistory, tagged with the cycle (its first plan
+period, ``YYYY-MM``) and the time. Kinds: ``forecast`` (tblForecast), ``demand plan``
+(tblDemandPlan, the consensus), ``supply plan`` (Production of tblSupplyPlan), ``revenue`` and
+``gross margin`` (tblFinancePlan; Item holds the family) and ``cycle time`` (days, from the Start
+sheet, when its dates are filled). A second snapshot of the same cycle replaces that cycle's
+rows and says so; other cycles' rows are not touched.
+
+A snapshot is refused when the plan is *invalid* (input errors; a plan table empty or holding a
+non-number) or *stale*: its periods are not the cycle's (the first period is not CycleStart, or
+not Horizon of them), or the inputs changed after the last run: the demand, supply and finance
+steps, run again from the stored forecast on the inputs as they are now, do not give the tables
+in the workbook (adjustments, receipts, items, prices, budget, settings changed), or the actuals
+differ from those the KPI trend was computed with (a new month pasted, history edited).
+
+**Roll forward** starts the next cycle: CycleStart moves one period on (the Horizon stays, so
+the plan window shifts); adjustments of periods before the new cycle start have been applied
+and move to tblAdjustmentHistory (adjustments of later periods stay, they still apply); the
+Start sheet's step statuses go back to ``not started`` and their dates are cleared. Actuals,
+items, decisions and History stay. Refused when the actuals end before the current cycle (the
+new cycle would start two periods after the last actual: paste the missing month first) and,
+unless ``require_snapshot=False``, when the current cycle has no snapshot.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from openpyxl.formula.translate import Translator
+from openpyxl.utils import get_column_letter
+
+from sop_xl.cycle.demand import demand_step
+from sop_xl.cycle.finance import finance_step
+from sop_xl.cycle.inputs import CycleInputs, cycle_inputs, grid_of
+from sop_xl.cycle.supply_plan import supply_step
+from sop_xl.errors import SopError
+from sop_xl.records.cells import read_block, reset_steps, start_steps, write_block
+from sop_xl.records.cycletime import cycle_time
+from sop_xl.records.indicators import typed_decisions
+from sop_xl.workbook.book import Book
+from sop_xl.workbook.periods import is_period_label, parse_period, period_range
+from sop_xl.workbook.validate import errors, validate
+
+INPUTS = ("tblItems", "tblActuals", "tblAdjustments", "tblReceipts", "tblResources", "tblBudget")
+PLAN_TABLES = ("tblForecast", "tblDemandPlan", "tblSupplyPlan", "tblFinancePlan")
+TOLERANCE = 0.011  # tables are written to 2 decimals
+RUN_FIRST = "run the cycle (sop-xl run FILE) before the snapshot"
+
+
+@dataclass(frozen=True)
+class RecordResult:
+    """What a snapshot or roll forward did (``str()`` is its one-line message).
+
+    Attributes
+    ----------
+    action : str
+        ``snapshot`` or ``roll forward``.
+    cycle : str
+        The cycle snapshot, or the new cycle after a roll forward (``YYYY-MM``).
+    rows : int
+        Rows written (History rows; moved adjustments and changed cells for roll forward).
+    message : str
+    seconds : float
+    path : Path or None
+        Where the file was saved.
+    logged : bool
+        The action wrote its own Log row (the macros do not add a second one).
+    """
+
+    action: str
+    cycle: str
+    rows: int
+    message: str
+    seconds: float = 0.0
+    path: Path | None = None
+    logged: bool = True
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class _Reader:
+    """Reads each table once (validation and the action share the reads)."""
+
+    def __init__(self, book: Book) -> None:
+        self._book = book
+        self._tables: dict[str, pd.DataFrame] = {}
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._book, name)
+
+    def read_table(self, name: str) -> pd.DataFrame:
+        if name not in self._tables:
+            self._tables[name] = self._book.read_table(name)
+        return self._tables[name].copy()
+
+
+def _now() -> str:
+    return dt.datetime.now().replace(microsecond=0).isoformat(sep=" ")
+
+
+def _read_inputs(book: Book, action: str) -> tuple[_Reader, CycleInputs]:
+    reader = _Reader(book)
+    bad = errors(validate(reader))  # type: ignore[arg-type]
+    if bad:
+        shown = "; ".join(" ".join(str(p).split()) for p in bad[:5])
+        more = f"; and {len(bad) - 5} more" if len(bad) > 5 else ""
+        raise SopError(
+            f"cannot {action}: {len(bad)} error(s) in the inputs, nothing was written: "
+            f"{shown}{more}"
+        )
+    raw = {name: reader.read_table(name) for name in INPUTS}
+    if "tblhistory" in {n.lower() for n in reader.table_names()}:
+        raw["tblHistory"] = reader.read_table("tblHistory")
+    return reader, cycle_inputs(raw, reader.settings())
+
+
+def _require_tables(book: Book, names: tuple[str, ...], action: str) -> None:
+    present = {n.lower() for n in book.table_names()}
+    for name in names:
+        if name.lower() not in present:
+            raise SopError(f"cannot {action}: table {name} is missing from the workbook")
+
+
+def _save(book: Book, save: bool) -> Path | None:
+    saver = getattr(book, "save", None)
+    return saver() if save and callable(saver) else None
+
+
+# ----------------------------------------------------------------------------------------------
+# snapshot
+# ----------------------------------------------------------------------------------------------
+def _first_difference(stored: pd.DataFrame, fresh: pd.DataFrame) -> str | None:
+    """``'GA-101 2026-03: 1,200 in the workbook, 1,320 now'`` or None when they agree."""
+    fresh = fresh.reindex(columns=stored.columns)
+    if list(stored.index) != list(fresh.index):
+        extra = [i for i in fresh.index if i not in set(stored.index)]
+        gone = [i for i in stored.index if i not in set(fresh.index)]
+        which = f"{extra[0]} is new" if extra else f"{gone[0]} is gone" if gone else "rows moved"
+        return which
+    a, b = stored.to_numpy(float), fresh.to_numpy(float)
+    off = np.abs(a - b) > TOLERANCE + 1e-6 * np.abs(b)
+    if not off.any():
+        return None
+    i, j = np.argwhere(off)[0]
+    row = stored.index[i]
+    row = " ".join(map(str, row)) if isinstance(row, tuple) else row
+    return f"{row} {stored.columns[j]}: {a[i, j]:,.2f} in the workbook, {b[i, j]:,.2f} now"
+
+
+def _by_measure(table: pd.DataFrame, key: str, labels: list[str]) -> pd.DataFrame:
+    frame = table[table[key].notna()].copy()
+    grid = grid_of(frame, key, labels).reset_index(drop=True)
+    grid.index = pd.MultiIndex.from_arrays(
+        [frame[key].astype(str).str.strip(), frame["Measure"].astype(str).str.strip()]
+    )
+    return grid
+
+
+def _stale_actuals(inputs: CycleInputs, trend: pd.DataFrame) -> str | None:
+    if trend.empty or "Actual" not in trend:
+        return None
+    shown = trend[trend["Actual"].map(lambda v: isinstance(v, (int, float)))]
+    if shown.empty:
+        return None
+    totals = inputs.actuals.groupby("period")["qty"].sum()
+    now = {inputs.label(p): q for p, q in totals.items()}
+    last = inputs.label(inputs.actuals["period"].max()) if len(inputs.actuals) else None
+    labels = [str(p) for p in shown["Period"]]
+    if last is not None and last not in labels and last > labels[-1]:
+        return f"the actuals of {last} arrived after the last run"
+    for label, value in zip(labels, shown["Actual"], strict=True):
+        if abs(round(now.get(label, 0.0)) - float(value)) > 0.5:
+            return (
+                f"the actuals of {label} changed after the last run "
+                f"({float(value):,.0f} units then, {now.get(label, 0.0):,.0f} now)"
+            )
+    return None
+
+
+def check_plan(inputs: CycleInputs, tables: dict[str, pd.DataFrame]) -> None:
+    """Raise :class:`SopError` when the plan in ``tables`` is invalid or stale (see above)."""
+    labels = inputs.labels
+    start = labels[0]
+    for name in PLAN_TABLES:
+        table = tables[name]
+        if table.dropna(how="all").empty:
+            raise SopError(f"cannot snapshot: the plan is missing ({name} is empty); {RUN_FIRST}")
+        periods = [str(c) for c in table.columns if is_period_label(str(c))]
+        if not periods or periods[0] != start:
+            first = periods[0] if periods else "no period"
+            raise SopError(
+                f"cannot snapshot: the plan is stale: {name} starts at {first}, but the cycle "
+                f"starts at {start} (Settings CycleStart); {RUN_FIRST}"
+            )
+        if periods != labels:
+            raise SopError(
+                f"cannot snapshot: the plan is stale: {name} has {len(periods)} periods, "
+                f"Horizon is {len(labels)}; {RUN_FIRST}"
+            )
+    try:
+        stored = {
+            "tblDemandPlan": grid_of(tables["tblDemandPlan"], "Item", labels),
+            "tblSupplyPlan": _by_measure(tables["tblSupplyPlan"], "Item", labels),
+            "tblFinancePlan": _by_measure(tables["tblFinancePlan"], "Family", labels),
+        }
+        grid_of(tables["tblForecast"], "Item", labels)
+    except SopError as exc:
+        raise SopError(f"cannot snapshot: the plan is invalid: {exc}") from None
+    # the plan as the inputs give it now, from the stored forecast (History as at the run)
+    then = inputs.history[inputs.history["cycle"] < inputs.periods[0]]
+    at_run = dataclasses.replace(inputs, history=then)
+    demand = demand_step(at_run, tables["tblForecast"]).table
+    supply = supply_step(at_run, tables["tblDemandPlan"], tables["tblForecast"]).table
+    finance = finance_step(at_run, tables["tblSupplyPlan"]).table
+    fresh = {
+        "tblDemandPlan": grid_of(demand, "Item", labels),
+        "tblSupplyPlan": _by_measure(supply, "Item", labels),
+        "tblFinancePlan": _by_measure(finance, "Family", labels),
+    }
+    for name, grid in stored.items():
+        diff = _first_difference(grid, fresh[name])
+        if diff:
+            raise SopError(
+                f"cannot snapshot: the plan is stale: the inputs changed after the last run "
+                f"({name} {diff}); {RUN_FIRST}"
+            )
+    trend = tables.get("tblKPITrend")
+    changed = _stale_actuals(inputs, trend) if trend is not None else None
+    if changed:
+        raise SopError(f"cannot snapshot: the plan is stale: {changed}; {RUN_FIRST}")
+
+
+def snapshot_rows(
+    inputs: CycleInputs, tables: dict[str, pd.DataFrame], stamp: str, days: float
+) -> pd.DataFrame:
+    """tblHistory rows of this cycle's plans (see the module docstring for the kinds)."""
+    labels = inputs.labels
+    cycle = labels[0]
+    parts = [
+        ("forecast", grid_of(tables["tblForecast"], "Item", labels)),
+        ("demand plan", grid_of(tables["tblDemandPlan"], "Item", labels)),
+        ("supply plan", grid_of(tables["tblSupplyPlan"], "Item", labels, measure="Production")),
+        ("revenue", grid_of(tables["tblFinancePlan"], "Family", labels, measure="Revenue")),
+        (
+            "gross margin",
+            grid_of(tables["tblFinancePlan"], "Family", labels, measure="GrossMargin"),
+        ),
+    ]
+    frames = []
+    for kind, grid in parts:
+        long = grid.stack().rename("Qty").reset_index()
+        long.columns = ["Item", "Period", "Qty"]
+        long.insert(0, "Kind", kind)
+        frames.append(long)
+    if days == days:
+        frames.append(
+            pd.DataFrame(
+                [{"Kind": "cycle time", "Item": "S&OP cycle", "Period": cycle, "Qty": days}]
+            )  # fmt: skip
+        )
+    out = pd.concat(frames, ignore_index=True)
+    out["Qty"] = out["Qty"].astype(float).round(2)
+    out.insert(0, "SnapshotTime", stamp)
+    out.insert(0, "Cycle", cycle)
+    return out[["Cycle", "SnapshotTime", "Kind", "Item", "Period", "Qty"]]
+
+
+def _cycle_of(value: Any, period_type: str) -> pd.Timestamp | None:
+    try:
+        return parse_period(value, period_type)
+    except (SopError, TypeError, ValueError):
+        return None
+
+
+def snapshot(book: Book, *, save: bool = True) -> RecordResult:
+    """Archive this cycle's plans into tblHistory (replacing an earlier snapshot of it).
+
+    Parameters
+    ----------
+    book : Book
+        The workbook (:func:`~sop_xl.workbook.book.open_book`, or the live book of a macro).
+    save : bool, keyword-only
+        Save a file when done.
+
+    Raises
+    ------
+    SopError
+        When the inputs have errors or the plan is missing, invalid or stale (see the module
+        docstring); nothing is written then.
+    """
+    started = time.perf_counter()
+    _require_tables(book, (*PLAN_TABLES, "tblHistory", "tblLog"), "snapshot")
+    reader, inputs = _read_inputs(book, "snapshot")
+    tables = {name: reader.read_table(name) for name in PLAN_TABLES}
+    if "tblkpitrend" in {n.lower() for n in reader.table_names()}:
+        tables["tblKPITrend"] = reader.read_table("tblKPITrend")
+    check_plan(inputs, tables)
+
+    steps, _ = start_steps(book)
+    days = cycle_time(steps, typed_decisions(reader.read_table("tblDecisions")))
+    stamp = _now()
+    rows = snapshot_rows(inputs, tables, stamp, days)
+    cycle = inputs.labels[0]
+    history = reader.read_table("tblHistory")
+    period_type = inputs.period_type
+    same = pd.Series(
+        [_cycle_of(v, period_type) == inputs.periods[0] for v in history.get("Cycle", [])],
+        index=history.index,
+        dtype=bool,
+    )
+    counts = rows["Kind"].value_counts()
+    kinds = ", ".join(f"{k} {counts[k]:,}" for k in pd.unique(rows["Kind"]))
+    message = f"cycle {cycle}: {len(rows):,} rows to History ({kinds})"
+    if same.any():
+        taken = sorted({str(t) for t in history.loc[same, "SnapshotTime"]})
+        message += (
+            f"; replaced the {int(same.sum()):,} rows of the earlier snapshot of {cycle} "
+            f"(taken {', '.join(taken)})"
+        )
+        kept = history.loc[~same, ["Cycle", "SnapshotTime", "Kind", "Item", "Period", "Qty"]]
+        book.write_table(
+            "tblHistory", pd.concat([kept, rows], ignore_index=True) if len(kept) else rows
+        )
+    else:
+        book.append_rows("tblHistory", rows)
+    seconds = time.perf_counter() - started
+    book.log("snapshot", rows=len(rows), seconds=seconds, messages=message)
+    path = _save(book, save)
+    return RecordResult("snapshot", cycle, len(rows), message, round(seconds, 2), path)
+
+
+# ----------------------------------------------------------------------------------------------
+# roll forward
+# ----------------------------------------------------------------------------------------------
+def _moved_adjustments(
+    inputs: CycleInputs, raw: pd.DataFrame, new_start: pd.Timestamp, cycle: str, stamp: str
+) -> pd.DataFrame:
+    """tblAdjustmentHistory rows: the adjustments of periods before ``new_start``."""
+    past = inputs.adjustments.index[inputs.adjustments["period"] < new_start]
+    frame = raw.loc[past, ["Item", "Family", "Qty", "Percent", "Type", "Owner", "Comment"]]
+    frame = frame.astype(object).where(frame.notna(), None)
+    frame.insert(0, "MovedTime", stamp)
+    frame.insert(0, "Cycle", cycle)
+    frame.insert(4, "Period", [inputs.label(p) for p in inputs.adjustments.loc[past, "period"]])
+    return frame
+
+
+def _compacted(book: Book, moved: pd.Index) -> tuple[str, int, int, list[list]]:
+    """tblAdjustments' body without the ``moved`` rows: kept rows up, blank rows below.
+
+    A file's formulas are kept and moved with their row (references translated).
+    """
+    loc = book.locate("tblAdjustments")
+    top, left = loc.first_data_row, loc.first_col
+    block = read_block(book, loc.sheet, top, left, loc.last_row, loc.last_col)
+    width = loc.last_col - left + 1
+    kept = []
+    for i, row in enumerate(block):
+        excel_row = top + i
+        if excel_row in set(moved) or all(v is None for v in row):
+            continue
+        target = top + len(kept)
+        if target != excel_row:
+            row = [_moved_formula(v, left + j, excel_row, target) for j, v in enumerate(row)]
+        kept.append(row)
+    kept += [[None] * width for _ in range(len(block) - len(kept))]
+    return loc.sheet, top, left, kept
+
+
+def _moved_formula(value: Any, col: int, source: int, target: int) -> Any:
+    if isinstance(value, str) and value.startswith("="):
+        letter = get_column_letter(col)
+        return Translator(value, origin=f"{letter}{source}").translate_formula(f"{letter}{target}")
+    return value
+
+
+def roll_forward(book: Book, *, save: bool = True, require_snapshot: bool = True) -> RecordResult:
+    """Start the next cycle (see the module docstring for what moves and what stays).
+
+    Parameters
+    ----------
+    book : Book
+    save : bool, keyword-only
+        Save a file when done.
+    require_snapshot : bool, keyword-only
+        Refuse when the current cycle has no snapshot in tblHistory (its plan would be lost
+        for lag accuracy).
+
+    Raises
+    ------
+    SopError
+        Input errors; actuals ending before the current cycle; no snapshot of the current
+        cycle. Nothing is written then.
+    """
+    started = time.perf_counter()
+    _require_tables(
+        book, ("tblSettings", "tblAdjustments", "tblAdjustmentHistory", "tblLog"), "roll forward"
+    )
+    reader, inputs = _read_inputs(book, "roll forward")
+    current = inputs.periods[0]
+    cycle = inputs.labels[0]
+    if inputs.actuals.empty:
+        raise SopError("cannot roll forward: tblActuals has no actuals before the cycle start")
+    last = inputs.actuals["period"].max()
+    after_last = period_range(last, 2, inputs.period_type)[1]
+    if current > after_last:
+        raise SopError(
+            f"cannot roll forward past the end of the actuals: they end at {inputs.label(last)} "
+            f"and the cycle already starts at {cycle}; add the actuals of "
+            f"{inputs.label(after_last)} to tblActuals first"
+        )
+    history = inputs.history
+    snapped = not history[(history["cycle"] == current) & (history["kind"] == "demand plan")].empty
+    if require_snapshot and not snapped:
+        raise SopError(
+            f"cannot roll forward: cycle {cycle} has no snapshot in History, so its plan would "
+            "be lost for lag accuracy; snapshot it first (sop-xl snapshot FILE), or roll "
+            "forward with --without-snapshot"
+        )
+    new_start = period_range(current, 2, inputs.period_type)[1]
+    new_cycle = inputs.label(new_start)
+    new_end = period_range(new_start, len(inputs.periods), inputs.period_type)[-1]
+    stamp = _now()
+
+    # compute every change first
+    settings = reader.read_table("tblSettings")
+    keys = settings["Key"].map(lambda v: str(v).strip().lower() if v is not None else "")
+    rows = settings.index[keys == "cyclestart"]
+    if not len(rows):
+        raise SopError("cannot roll forward: tblSettings has no CycleStart row")
+    loc = book.locate("tblSettings")
+    value_col = loc.first_col + loc.headers.index("Value")
+    old_value = settings.at[rows[0], "Value"]
+    new_value: Any = new_cycle if isinstance(old_value, str) else new_start.to_pydatetime()
+    raw_adjustments = reader.read_table("tblAdjustments")
+    moved = _moved_adjustments(inputs, raw_adjustments, new_start, cycle, stamp)
+    compacted = _compacted(book, moved.index) if len(moved) else None
+
+    # then write
+    write_block(book, loc.sheet, int(rows[0]), value_col, [[new_value]])
+    if compacted is not None:
+        sheet, top, left, block = compacted
+        write_block(book, sheet, top, left, block)
+        book.append_rows("tblAdjustmentHistory", moved.reset_index(drop=True))
+    steps = reset_steps(book)
+    message = (
+        f"cycle {cycle} -> {new_cycle}: CycleStart {new_cycle} (plan {new_cycle} to "
+        f"{inputs.label(new_end)}); {len(moved)} adjustment(s) of past periods moved to "
+        f"tblAdjustmentHistory; {steps} Start step(s) reset; run the cycle for the new plan"
+    )
+    if not snapped:
+        message += f"; note: cycle {cycle} was not snapshot"
+    changed = 1 + len(moved) + steps
+    seconds = time.perf_counter() - started
+    book.log("roll forward", rows=changed, seconds=seconds, messages=message)
+    path = _save(book, save)
+    return RecordResult("roll forward", new_cycle, changed, message, round(seconds, 2), path)
