@@ -264,7 +264,7 @@ def run_cycle(
     mark = time.perf_counter()
     tell("read")
     raw = {name: reader.read_table(name) for name in INPUTS}
-    if "tblHistory" in present:
+    if "tblhistory" in present:  # present holds lower-case names
         raw["tblHistory"] = reader.read_table("tblHistory")
     inputs = cycle_inputs(raw, reader.settings())
     tables: dict[str, pd.DataFrame] = {}

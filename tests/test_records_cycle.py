@@ -1,0 +1,226 @@
+"""Plan records on workbooks: two cycles end to end, re-snapshots, scenarios beside the base.
+
+The multi-cycle test of issue 6: the demo is run and snapshot (cycle 2026-01), rolled forward,
+given the "new" month 2026-01 of actuals from a known series, run and snapshot again (cycle
+2026-02); its lag-1 WAPE, bias and FVA are then checked against numbers computed here by hand
+from the plans the first cycle wrote and the known actuals.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+
+import pandas as pd
+import pytest
+from openpyxl import load_workbook
+
+from sop_xl.cycle import run_cycle
+from sop_xl.demo import write_demo
+from sop_xl.records import roll_forward, snapshot
+from sop_xl.workbook import tables
+from sop_xl.workbook.book import open_book
+
+# Start sheet dates of cycle 2026-01 (steps 1-5); the demo's decisions are dated 2025-12-17,
+# before step 1, so the meeting is step 5's start: 2 Jan -> 20 Jan = 18 days
+STEP_STARTS = [dt.datetime(2026, 1, d) for d in (2, 6, 9, 14, 20)]
+FACTORS = (0.8, 0.9, 1.0, 1.1, 1.2)  # the known series: item k sells consensus x FACTORS[k % 5]
+
+
+def _kpi(frame: pd.DataFrame, name: str):
+    return frame.set_index("KPI").at[name, "Value"]
+
+
+@pytest.fixture(scope="module")
+def first(tmp_path_factory):
+    """The demo with Start dates filled, after one whole cycle."""
+    path = tmp_path_factory.mktemp("records") / "plan.xlsx"
+    write_demo(path)
+    wb = load_workbook(path)
+    for i, start in enumerate(STEP_STARTS):
+        wb["Start"].cell(11 + i, 3).value = "done"
+        wb["Start"].cell(11 + i, 4).value = start
+    wb.save(path)
+    run_cycle(open_book(path), n_jobs=1)
+    return path
+
+
+@pytest.fixture(scope="module")
+def two_cycles(first, tmp_path_factory):
+    """Snapshot, roll forward, add 2026-01's actuals, run, snapshot: the workbook and facts."""
+    path = tmp_path_factory.mktemp("two") / "plan.xlsx"
+    shutil.copy(first, path)
+    book = open_book(path)
+    plan = book.read_table("tblDemandPlan").set_index("Item")["2026-01"].astype(float)
+    stat = book.read_table("tblForecast").set_index("Item")["2026-01"].astype(float)
+    actuals = book.read_table("tblActuals")
+    december = actuals[actuals["Period"] == dt.datetime(2025, 12, 1)].set_index("Item")["Qty"]
+    done = {"snapshot 1": snapshot(book)}
+    done["roll forward"] = roll_forward(open_book(path))
+
+    # the "new" month: a known series, one row per item
+    items = list(plan.index)
+    january = pd.Series(
+        [float(round(plan[item] * FACTORS[k % 5])) for k, item in enumerate(items)], index=items
+    )
+    book = open_book(path)
+    ws, tbl = tables.find_table(book.workbook, "tblActuals")
+    new = pd.DataFrame(
+        {"Item": items, "Period": dt.datetime(2026, 1, 1), "Qty": january.to_numpy()}
+    )
+    tables.append_rows(ws, tbl, new)
+    book.save()
+    done["run 2"] = run_cycle(open_book(path), n_jobs=1)
+    done["snapshot 2"] = snapshot(open_book(path))
+    hand = {
+        "actual": january,
+        "consensus": plan,
+        "statistical": stat,
+        "naive": pd.to_numeric(december).reindex(items).fillna(0.0),
+    }
+    return path, done, hand
+
+
+def _wape(forecast: pd.Series, actual: pd.Series) -> float:
+    total_error = 0.0
+    total_actual = 0.0
+    for item in actual.index:
+        total_error += abs(forecast[item] - actual[item])
+        total_actual += abs(actual[item])
+    return total_error / total_actual
+
+
+def test_first_snapshot_and_roll_forward(two_cycles):
+    path, done, _ = two_cycles
+    assert str(done["snapshot 1"]) == (
+        "cycle 2026-01: 2,521 rows to History (forecast 792, demand plan 792, supply plan 792, "
+        "revenue 72, gross margin 72, cycle time 1)"
+    )
+    assert done["roll forward"].message == (
+        "cycle 2026-01 -> 2026-02: CycleStart 2026-02 (plan 2026-02 to 2027-07); 1 adjustment(s) "
+        "of past periods moved to tblAdjustmentHistory; 6 Start step(s) reset; run the cycle "
+        "for the new plan"
+    )
+    book = open_book(path)
+    assert book.settings()["CycleStart"] == pd.Timestamp("2026-02-01")
+    assert book.settings()["Horizon"] == 18
+    moved = book.read_table("tblAdjustmentHistory")
+    assert moved[["Cycle", "Item", "Period", "Qty", "Type"]].values.tolist() == [
+        ["2026-01", "KI-112", "2026-01", 150.0, "new product"]
+    ]
+    adjustments = book.read_table("tblAdjustments")
+    assert len(adjustments) == 7 and list(adjustments.index) == list(range(5, 12))  # compacted
+    history = book.read_table("tblHistory")
+    cycle_time = history[history["Kind"] == "cycle time"]
+    assert cycle_time[["Cycle", "Item", "Period", "Qty"]].values.tolist() == [
+        ["2026-01", "S&OP cycle", "2026-01", 18.0]
+    ]
+    ws = load_workbook(path)["Start"]
+    assert [ws.cell(r, 3).value for r in range(11, 17)] == ["not started"] * 6
+    assert [ws.cell(r, 4).value for r in range(11, 17)] == [None] * 6
+    assert len(book.read_table("tblDecisions")) == 4  # decisions stay
+
+
+def test_lag1_accuracy_and_fva_by_hand(two_cycles):
+    _, done, hand = two_cycles
+    actual = hand["actual"]
+    wape = {step: _wape(hand[step], actual) for step in ("naive", "statistical", "consensus")}
+    bias = sum(hand["consensus"][i] - actual[i] for i in actual.index) / actual.abs().sum()
+    kpis = done["run 2"].tables["tblKPIs"]
+    assert _kpi(kpis, "Plan accuracy, lag 1 (WAPE)") == pytest.approx(wape["consensus"], abs=6e-5)
+    assert _kpi(kpis, "Plan bias, lag 1") == pytest.approx(bias, abs=6e-5)
+    assert _kpi(kpis, "FVA statistical vs naive, lag 1") == pytest.approx(
+        wape["naive"] - wape["statistical"], abs=6e-5
+    )
+    assert _kpi(kpis, "FVA overrides (consensus vs statistical), lag 1") == pytest.approx(
+        wape["statistical"] - wape["consensus"], abs=6e-5
+    )
+    assert pd.isna(_kpi(kpis, "Plan accuracy, lag 3 (WAPE)"))  # needs cycle 2025-11's plan
+    assert pd.isna(_kpi(kpis, "S&OP cycle time"))  # the new cycle's dates are not filled yet
+
+    fva = done["run 2"].tables["tblFVA"].set_index("Step")
+    for step in ("naive", "statistical", "consensus"):
+        assert fva.at[step, "Lag1WAPE"] == pytest.approx(wape[step], abs=6e-5)
+    assert fva.at["consensus", "Lag1FVA"] == pytest.approx(
+        wape["statistical"] - wape["consensus"], abs=6e-5
+    )
+    assert fva.at["naive", "Pairs"] == 44.0
+    assert fva["Lag3WAPE"].tolist() == [None, None, None]
+
+    # the per-item table: the item whose overrides hurt most comes first
+    per_item = {
+        item: (abs(hand["statistical"][item] - actual[item])
+               - abs(hand["consensus"][item] - actual[item])) / abs(actual[item])
+        for item in actual.index
+        if actual[item]
+    }  # fmt: skip
+    worst = min(per_item, key=per_item.get)
+    table = done["run 2"].tables["tblForecastAccuracy"]
+    items = table[table["Level"] == "item"]
+    assert items.iloc[0]["Name"] == worst
+    assert items.iloc[0]["Lag1OverrideFVA"] == pytest.approx(per_item[worst], abs=6e-5)
+    assert table.iloc[0]["Name"] == "Total"
+    assert table.iloc[0]["Lag1Consensus"] == pytest.approx(wape["consensus"], abs=6e-5)
+
+
+def test_second_snapshot_keeps_the_first_and_replaces_itself(two_cycles, tmp_path):
+    path, done, _ = two_cycles
+    assert str(done["snapshot 2"]).startswith("cycle 2026-02: 2,520 rows to History")
+    history = open_book(path).read_table("tblHistory")
+    assert history["Cycle"].value_counts().to_dict() == {"2026-01": 2521, "2026-02": 2520}
+    first_rows = history[history["Cycle"] == "2026-01"].values.tolist()
+
+    again = tmp_path / "again.xlsx"
+    shutil.copy(path, again)
+    result = snapshot(open_book(again))
+    assert "; replaced the 2,520 rows of the earlier snapshot of 2026-02 (taken " in str(result)
+    after = open_book(again).read_table("tblHistory")
+    assert len(after) == len(history)  # never duplicated
+    assert after[after["Cycle"] == "2026-01"].values.tolist() == first_rows  # untouched
+    log = open_book(again).read_table("tblLog")
+    assert log["Action"].tolist() == [
+        "run cycle",
+        "snapshot",
+        "roll forward",
+        "run cycle",
+        "snapshot",
+        "snapshot",
+    ]
+    assert log["Messages"].iloc[-1] == str(result)
+    assert (log["Rows"] > 0).all() and log["User"].notna().all()
+
+
+def test_scenarios_leave_the_base_plan_alone(first, tmp_path):
+    """The same plan with and without tblScenarios: every base output is the same."""
+    with_scenarios = open_book(first)
+    compare = with_scenarios.read_table("tblScenarioCompare")
+    assert compare["Scenario"].unique().tolist() == ["Hot summer", "Price +3%", "Supplier delay"]
+    rows = compare.set_index(["Scenario", "Family", "Measure"])
+    garden = rows.loc[("Hot summer", "Garden", "Demand")]
+    # +20% by hand (each of the 12 x 18 plan cells is rounded to 2 decimals)
+    assert garden["WhatIf"] == pytest.approx(1.2 * garden["Base"], abs=12 * 18 * 0.005)
+    assert rows.loc[("Hot summer", "Heating", "Demand"), "Difference"] == 0.0
+    price = rows.loc[("Price +3%", "Total", "Revenue")]
+    assert price["DiffPct"] == pytest.approx(0.03, abs=1e-4)
+    assert rows.loc[("Supplier delay", "Total", "WorkingCapital"), "Difference"] > 0
+
+    without = tmp_path / "no_scenarios.xlsx"
+    shutil.copy(first, without)
+    wb = load_workbook(without)
+    ws, tbl = tables.find_table(wb, "tblScenarios")
+    loc = tables.locate(ws, tbl)
+    for row in ws.iter_rows(min_row=loc.first_data_row, max_row=loc.last_row,
+                            min_col=loc.first_col, max_col=loc.last_col):  # fmt: skip
+        for cell in row:
+            cell.value = None
+    wb.save(without)
+    report = run_cycle(open_book(without), ["demand", "supply", "capacity", "finance",
+                                            "reconcile", "kpis"], n_jobs=1)  # fmt: skip
+    assert report.rows["tblScenarioCompare"] == 0
+    for name in ("tblDemandPlan", "tblSupplyPlan", "tblCapacity", "tblFinancePlan",
+                 "tblReconciliation", "tblKPIs", "tblKPITrend", "tblFVA"):  # fmt: skip
+        a = with_scenarios.read_table(name)
+        b = open_book(without).read_table(name)
+        assert a.astype(object).where(a.notna(), None).values.tolist() == (
+            b.astype(object).where(b.notna(), None).values.tolist()
+        ), name
