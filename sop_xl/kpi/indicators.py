@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from sop_xl.errors import SopError
+from sop_xl.forecast import metrics
 
 
 @dataclass(frozen=True)
@@ -71,25 +72,32 @@ def ratio(numerator: Any, denominator: Any) -> float:
 
 
 def wape(actual: Any, forecast: Any) -> float:
-    """Weighted absolute percentage error: sum|F - A| / sum|A| over the pairs with both.
+    """Weighted absolute percentage error, :func:`sop_xl.forecast.metrics.wape`; NaN where it
+    is undefined (every actual 0 but not every forecast), so that a KPI shows a blank.
 
     >>> wape([100, 200], [90, 230])
     0.13333333333333333
+    >>> wape([0.0], [5.0])
+    nan
     """
-    a, f = np.asarray(actual, dtype=float), np.asarray(forecast, dtype=float)
-    both = ~(np.isnan(a) | np.isnan(f))
-    return ratio(np.abs(f[both] - a[both]), np.abs(a[both]))
+    return _where_defined(metrics.wape, actual, forecast)
 
 
 def bias(actual: Any, forecast: Any) -> float:
-    """sum(F - A) / sum|A| (positive = over-forecast).
+    """sum(F - A) / sum|A| (positive = over-forecast), :func:`sop_xl.forecast.metrics.bias`;
+    NaN where it is undefined.
 
     >>> bias([100, 200], [90, 230])
     0.06666666666666667
     """
-    a, f = np.asarray(actual, dtype=float), np.asarray(forecast, dtype=float)
-    both = ~(np.isnan(a) | np.isnan(f))
-    return ratio(f[both] - a[both], np.abs(a[both]))
+    return _where_defined(metrics.bias, actual, forecast)
+
+
+def _where_defined(metric: Any, actual: Any, forecast: Any) -> float:
+    try:
+        return metric(np.asarray(actual, dtype=float), np.asarray(forecast, dtype=float))
+    except SopError:
+        return float("nan")
 
 
 def inventory_turnover(cogs: Any, inventory_value: Any) -> float:
