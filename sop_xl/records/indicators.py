@@ -83,23 +83,23 @@ def record_kpis(
     kpis = []
     for lag in LAGS:
         n = len(pairs[lag])
-        seen = f"{n} item-periods" if n else "no snapshot with actuals yet"
+        seen = f"{n} item-periods" if n else "no history yet"
         kpis += [
             KPI(f"Plan accuracy, lag {lag} (WAPE)", value(f"Lag{lag}Consensus"), 0.3, "%",
-                f"Consensus plan made {lag} period(s) ahead vs actual; {seen}", False, 0.2),
+                f"Consensus, {lag} period(s) ahead; {seen}", False, 0.2),
             KPI(f"Plan bias, lag {lag}", value(f"Lag{lag}Bias"), 0.05, "%",
                 f"sum(F - A) / sum A, consensus, lag {lag}", False, 0.5, absolute=True),
         ]  # fmt: skip
     kpis += [
         KPI("FVA statistical vs naive, lag 1", value("Lag1StatFVA"), 0.0, "%",
-            "WAPE naive - WAPE statistical (+ = adds value)", True, 0.0),
+            "WAPE naive - WAPE statistical", True, 0.0),
         KPI("FVA overrides (consensus vs statistical), lag 1", value("Lag1OverrideFVA"), 0.0,
-            "%", "WAPE statistical - WAPE consensus (+ = adds value)", True, 0.0),
+            "%", "WAPE statistical - WAPE consensus", True, 0.0),
         KPI("FVA overrides, lag 3", value("Lag3OverrideFVA"), 0.0, "%",
             "WAPE statistical - WAPE consensus, lag 3", True, 0.0),
         KPI("S&OP cycle time", cycle_time(steps, decisions), CYCLE_TIME_TARGET, "days",
-            "Start sheet: step 1 start to the executive meeting", False, 0.25),
+            "Step 1 start to the executive meeting", False, 0.25),
         KPI("Decisions overdue", float(decisions_overdue(decisions, as_of=cycle_start)), 0.0,
-            "decisions", "Open decisions due before the cycle start", False, 0.0),
+            "count", "Open, due before the cycle start", False, 0.0),
     ]  # fmt: skip
     return RecordKPIs(kpis, fva, table, pairs)

@@ -44,6 +44,7 @@ KPI_CHARTS_ROW = 34
 KPI_PRINT_ROWS = 69
 FVA_COL = 17  # column Q, right of the trend table: tblFVA, its chart, tblForecastAccuracy
 FVA_CHART_ANCHOR = "Q10"
+FVA_PRINT_ROWS = 60
 
 
 def _red() -> dict:
@@ -264,8 +265,10 @@ def _kpi_sheet(ws: Worksheet) -> None:
         )
     # one portrait page: the KPI table on top, the four charts below it
     ws.page_setup.orientation = "portrait"
-    ws.page_setup.fitToHeight = 1
-    ws.print_area = f"A1:F{KPI_PRINT_ROWS}"
+    ws.page_setup.fitToHeight = 0
+    # page 1: the KPI table and the four charts; page 2: forecast value added and the top of
+    # the per-item accuracy table (the full table is on the sheet)
+    ws.print_area = [f"A1:F{KPI_PRINT_ROWS}", f"Q1:AI{FVA_PRINT_ROWS}"]  # lag-1 columns
 
 
 def build_template() -> Workbook:
@@ -319,6 +322,13 @@ def build_template() -> Workbook:
             locs[name] = _add_table(ws, schema.table(name), col)
             col = locs[name].last_col + 1 + GAP
         _sheet_rules(ws, locs)
+        if "tblScenarioCompare" in locs:  # the reconciliation pages, then the scenario pages
+            rec, scenarios = locs["tblReconciliation"], locs["tblScenarios"]
+            last = get_column_letter(locs["tblScenarioCompare"].last_col)
+            ws.print_area = [
+                f"A1:{get_column_letter(rec.last_col)}{ROW_SPAN}",
+                f"{get_column_letter(scenarios.first_col)}1:{last}{ROW_SPAN}",
+            ]
     wb.active = 0
     wb.properties.creator = "sop-xl"
     wb.properties.title = "S&OP workbook"
