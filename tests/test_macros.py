@@ -345,7 +345,10 @@ def test_run_cycle_shows_progress_and_writes_every_output(demo_path):
     assert all(len(blocks) == 1 for blocks in writes.values())
     assert_no_input_written(xbook, queued, demo_path)
     forecast = [s for s in result.statuses if s.startswith("S&OP run cycle: forecast ")]
-    assert forecast[-1] == "S&OP run cycle: forecast 86/86"  # 44 items, 42 with a holdout
+    # every series forecast counts: 44 items and 42 holdouts at least, plus the cycle's
+    # Holt-Winters checks on the holdout (sop_xl.cycle.forecasting); the bar ends full
+    done, total = map(int, forecast[-1].removeprefix("S&OP run cycle: forecast ").split("/"))
+    assert done == total >= 44 + 42
     assert "reconciliation row(s) need a decision" in result.message
     assert result.rows == sum(len(blocks[0]["values"]) - 1 for blocks in writes.values())
 
