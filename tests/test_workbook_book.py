@@ -249,3 +249,51 @@ def test_open_book_errors(tmp_path):
     bad.write_text("not a zip")
     with pytest.raises(SopError, match="cannot open .*bad.xlsx as an Excel workbook"):
         open_book(bad)
+
+
+def test_long_text_wraps_in_its_column_instead_of_running_over(tmp_path):
+    """A DecisionNeeded text wider than its column wraps, and its row grows to show it."""
+    import pandas as pd
+
+    from sop_xl.workbook.book import new_book
+
+    book = new_book()
+    long_text = "Approve 260 h overtime on MOULD, pre-build or cut 6,464 units of Garden in 2026-06"
+    frame = pd.DataFrame(
+        [
+            {
+                "Family": "Garden",
+                "Period": "2026-06",
+                "Demand": 1,
+                "Supply": 1,
+                "Gap": 0,
+                "Revenue": 1,
+                "Budget": 1,
+                "GapToBudget": 0,
+                "GrossMargin": 1,
+                "Flag": "",
+                "DecisionNeeded": long_text,
+            },
+            {
+                "Family": "Kitchen",
+                "Period": "2026-06",
+                "Demand": 1,
+                "Supply": 1,
+                "Gap": 0,
+                "Revenue": 1,
+                "Budget": 1,
+                "GapToBudget": 0,
+                "GrossMargin": 1,
+                "Flag": "",
+                "DecisionNeeded": "none",
+            },
+        ]
+    )
+    book.write_table("tblReconciliation", frame)
+    loc = book.locate("tblReconciliation")
+    ws = book.workbook[loc.sheet]
+    col = loc.first_col + loc.headers.index("DecisionNeeded")
+    first, second = loc.first_data_row, loc.first_data_row + 1
+    assert ws.cell(first, col).alignment.wrap_text
+    assert ws.row_dimensions[first].height and ws.row_dimensions[first].height >= 27
+    assert not ws.cell(second, col).alignment.wrap_text

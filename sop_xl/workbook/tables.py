@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from openpyxl.formula.translate import Translator
+from openpyxl.styles import Alignment
 from openpyxl.utils import get_column_letter, quote_sheetname, range_boundaries
 from openpyxl.workbook import Workbook
 from openpyxl.worksheet.filters import AutoFilter
@@ -28,6 +29,8 @@ from sop_xl.workbook.periods import is_period_label
 from sop_xl.workbook.styles import header_style_name, style_name
 
 PERIOD_WIDTH = 10
+LINE_HEIGHT = 13.5  # points per line of wrapped text
+WRAPPED = Alignment(horizontal="left", vertical="top", wrap_text=True, indent=1)
 
 
 @dataclass(frozen=True)
@@ -211,8 +214,14 @@ def write_rows(
         }
     values = frame.to_numpy(dtype=object) if len(frame) else np.full((1, len(columns)), None)
     style_cache: dict[tuple[str, str], str] = {}
+    # characters a text column shows on one line (Calibri 10 in Excel's width units)
+    fits = [
+        max(1, int((ws.column_dimensions[get_column_letter(c1 + j)].width or 8.43) * 1.1) - 2)
+        for j in range(len(columns))
+    ]
     for i in range(n_rows):
         r = r0 + 1 + i
+        lines = 1
         measure = values[i][kind_at] if kind_at is not None else None
         row_kind = spec.measure_kinds.get(measure) if spec and isinstance(measure, str) else None
         for j, kind in enumerate(kinds):
@@ -223,6 +232,12 @@ def write_rows(
             if key not in style_cache:
                 style_cache[key] = style_name(role, kind)  # type: ignore[arg-type]
             cell.style = style_cache[key]
+            if kind == "text" and isinstance(cell.value, str) and len(cell.value) > fits[j]:
+                # long text wraps in its column instead of running over the cells beside it
+                cell.alignment = WRAPPED
+                lines = max(lines, math.ceil(len(cell.value) / fits[j]))
+        if lines > 1:
+            ws.row_dimensions[r].height = max(ws.row_dimensions[r].height or 0, LINE_HEIGHT * lines)
         for k, (_, head) in enumerate(user_cols):
             cell = ws.cell(r, c1 + len(columns) + k)
             formula = user_formulas[head]
