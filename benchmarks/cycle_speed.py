@@ -16,13 +16,12 @@ from __future__ import annotations
 
 import argparse
 import tempfile
-import threading
 import time
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import psutil
+from batch_speed import PeakMemory  # benchmarks/ is on sys.path when run as a script
 
 from sop_xl.cycle import run_cycle
 from sop_xl.workbook import schema
@@ -99,35 +98,6 @@ def synthetic_company(n_items: int, months: int = 36, seed: int = 11) -> dict[st
     return {"tblSettings": settings, "tblItems": items, "tblActuals": actuals,
             "tblResources": resources, "tblBudget": budget, "tblReceipts": receipts,
             "tblAdjustments": adjustments}  # fmt: skip
-
-
-class PeakMemory:
-    """Peak resident memory of this process and its children, sampled in a thread."""
-
-    def __init__(self, interval: float = 0.05) -> None:
-        self.interval, self.peak = interval, 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-
-    def _run(self) -> None:
-        me = psutil.Process()
-        while not self._stop.is_set():
-            total = 0
-            for proc in [me, *me.children(recursive=True)]:
-                try:
-                    total += proc.memory_info().rss
-                except psutil.Error:
-                    pass
-            self.peak = max(self.peak, total)
-            time.sleep(self.interval)
-
-    def __enter__(self) -> PeakMemory:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self._stop.set()
-        self._thread.join()
 
 
 def main() -> None:
