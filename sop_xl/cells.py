@@ -275,6 +275,73 @@ def long_table(
     return pd.DataFrame({"item": items, "period": periods, "qty": qtys})
 
 
+def _cell_or_vector(value: Any, name: str) -> Vector:
+    """One argument of :func:`aligned`: a single cell (blank = NaN) or an untrimmed 1-D range.
+
+    A single cell is read by :func:`number`, so its messages carry no position; an error cell
+    is named as one rather than as text in a numeric argument.
+    """
+    cell = value
+    while isinstance(cell, (list, tuple)) and len(cell) == 1:
+        cell = cell[0]
+    if isinstance(cell, str) and cell.strip().startswith("#"):
+        raise SopError(f"{name} contains an error value; got {show(cell)}")
+    if not isinstance(cell, (list, tuple)):
+        return Vector(np.array([number(cell, name, default=math.nan)]), "column")
+    return vector(value, name, trim=False, allow_empty=True)
+
+
+def aligned(
+    *arguments: tuple[Any, str, float | None],
+) -> tuple[list[Any], Orientation | None]:
+    """Read arguments that go together cell by cell: one value per item, or one per period.
+
+    Each argument is ``(value, name, blank)``, ``blank`` being what an empty cell stands for
+    (``None``: it stays NaN, for the core to refuse with the argument's name and position).
+
+    - a single cell (or a one-cell range) broadcasts: it comes back as one plain float, so the
+      core's messages about it carry no position;
+    - ranges (rows, columns or flat lists) must have the same number of cells, else
+      ``lengths must match: a has 2 values, b has 3 values``;
+    - trailing cells blank in every range are dropped (a range may be selected larger than its
+      data); blanks inside are kept; all blank: ``<first name> has no numbers``;
+    - the orientation is that of the first range, ``None`` when every argument is a single cell
+      (or one cell is left after the trailing blanks), so one cell in gives one number out.
+
+    Returns the values (a float or an array per argument, in order) and the orientation.
+
+    >>> values, orientation = aligned(
+    ...     ([[100], [120], [None]], "demand_mean", None),
+    ...     (4, "lead_time", None),
+    ...     ([[None], [0.99], [None]], "service_level", 0.95),
+    ... )
+    >>> [np.asarray(v).tolist() for v in values], orientation
+    ([[100.0, 120.0], 4.0, [0.95, 0.99]], 'column')
+    """
+    vectors = [_cell_or_vector(value, name) for value, name, _ in arguments]
+    names = [name for _, name, _ in arguments]
+    sizes = {name: len(v) for v, name in zip(vectors, names, strict=True) if len(v) > 1}
+    if len(set(sizes.values())) > 1:
+        parts = ", ".join(f"{name} has {size} values" for name, size in sizes.items())
+        raise SopError(f"lengths must match: {parts}")
+    size = max(sizes.values(), default=1)
+    orientation = next((v.orientation for v in vectors if len(v) > 1), None)
+    arrays = [v.values if len(v) else np.full(1, np.nan) for v in vectors]
+    if size > 1:
+        ranged = np.vstack([a for a in arrays if a.size == size])
+        filled = np.flatnonzero(~np.isnan(ranged).all(axis=0))
+        if not filled.size:
+            raise SopError(f"{names[0]} has no numbers; got an empty range")
+        arrays = [a[: filled[-1] + 1] if a.size == size else a for a in arrays]
+        if filled[-1] == 0:
+            orientation = None
+    values = []
+    for array, (_, _, blank) in zip(arrays, arguments, strict=True):
+        array = np.where(np.isnan(array), blank, array) if blank is not None else array
+        values.append(array[0] if array.size == 1 else array)
+    return values, orientation
+
+
 # ----------------------------------------------------------------------------------------------
 # writing
 # ----------------------------------------------------------------------------------------------

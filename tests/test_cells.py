@@ -123,3 +123,91 @@ def test_shaped_keeps_orientation_and_refuses_nan():
     assert cells.shaped(np.array([1.5]), "row") == [[1.5]]
     with pytest.raises(SopError, match="non-finite"):
         cells.shaped([math.nan])
+
+
+# ----------------------------------------------------------------------------------------------
+# aligned: arguments that go together cell by cell
+# ----------------------------------------------------------------------------------------------
+def _plain(values):
+    return [np.asarray(v).tolist() for v in values]
+
+
+@pytest.mark.parametrize(
+    "arguments, values, orientation",
+    [
+        # single cells stay plain numbers and give no orientation
+        (((100, "d", None), ([[4]], "lt", None)), [100.0, 4.0], None),
+        # a column, a row, a flat list (a column); single cells broadcast unchanged
+        ((([[1], [2]], "d", None), (4, "lt", None)), [[1.0, 2.0], 4.0], "column"),
+        ((([[1, 2]], "d", None), ([[3, 4]], "lt", None)), [[1.0, 2.0], [3.0, 4.0]], "row"),
+        ((([1, 2], "d", None), (4, "lt", None)), [[1.0, 2.0], 4.0], "column"),
+        # the orientation is that of the first range, whatever the others are
+        (
+            ((4, "d", None), ([[1, 2]], "lt", None), ([[1], [2]], "r", None)),
+            [4.0, [1, 2], [1, 2]],
+            "row",
+        ),
+    ],
+)
+def test_aligned_reads_values_and_orientation(arguments, values, orientation):
+    got, got_orientation = cells.aligned(*arguments)
+    assert _plain(got) == values
+    assert got_orientation == orientation
+
+
+def test_aligned_blank_handling():
+    # blanks inside: NaN without a stand-in, the stand-in otherwise; a blank single cell too
+    got, orientation = cells.aligned(
+        ([[1], [None], [3]], "d", None),
+        ([[None], [0.99], [None]], "level", 0.95),
+        (None, "lt_sd", 0.0),
+        (None, "q", None),
+    )
+    assert orientation == "column"
+    np.testing.assert_array_equal(got[0], [1.0, math.nan, 3.0])
+    assert _plain(got[1:3]) == [[0.95, 0.99, 0.95], 0.0]
+    assert math.isnan(got[3])
+    # trailing cells blank in every range are dropped ...
+    got, orientation = cells.aligned(([[5, None, None]], "d", None), ([[1, 2, None]], "s", 0.0))
+    assert orientation == "row"
+    np.testing.assert_array_equal(got[0], [5.0, math.nan])
+    np.testing.assert_array_equal(got[1], [1.0, 2.0])
+    # ... and when one cell is left, it is a single number with no orientation
+    got, orientation = cells.aligned(([[5], [None]], "d", 0.0), ([[None], [None]], "s", 0.0))
+    assert (_plain(got), orientation) == ([5.0, 0.0], None)
+    # an empty range reads as one blank cell
+    got, orientation = cells.aligned(([], "d", 0.0), (7, "s", None))
+    assert (_plain(got), orientation) == ([0.0, 7.0], None)
+
+
+@pytest.mark.parametrize(
+    "arguments, message",
+    [
+        (
+            (([[1], [2]], "demand", None), ([[1], [2], [3]], "supply", None), (4, "x", None)),
+            "lengths must match: demand has 2 values, supply has 3 values",
+        ),
+        (
+            (([[None], [None]], "demand", 0.0), ([[None], [None]], "supply", 0.0)),
+            "demand has no numbers; got an empty range",
+        ),
+        ((([["#N/A"]], "lead_time", None),), "lead_time contains an error value; got '#N/A'"),
+        ((("abc", "lead_time", None),), "lead_time must be a number; got 'abc'"),
+        ((([[True]], "rate", None),), "rate must be a number; got True"),
+        (
+            (([[100], ["x"]], "demand_mean", None),),
+            "demand_mean must be numbers; got 'x' at column position 2",
+        ),
+        (
+            (([[1, "#DIV/0!"]], "demand", 0.0),),
+            "demand contains an error value; got '#DIV/0!' at row position 2",
+        ),
+        (
+            (([[1, 2], [3, 4]], "demand", 0.0),),
+            "demand must be a single row or column; got 2 rows x 2 columns",
+        ),
+    ],
+)
+def test_aligned_refuses(arguments, message):
+    with pytest.raises(SopError, match=f"^{message.replace('(', '.').replace(')', '.')}$"):
+        cells.aligned(*arguments)

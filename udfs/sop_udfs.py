@@ -174,50 +174,6 @@ def sop_xyz(history_grid, x_cv=0.5, y_cv=1.0):
 # ---------------------------------------------------------------------------------------------
 # inventory and supply (sop_xl.inventory, sop_xl.supply, sop_xl.reconcile)
 # ---------------------------------------------------------------------------------------------
-def _aligned(*specs):
-    """Read ranges that go together row by row (one row per item, or one cell per period).
-
-    Each spec is ``(raw, name, blank)``: ``blank`` is what an empty cell stands for (``None``:
-    it is refused by the core). Single cells broadcast; ranges must have the same length;
-    trailing rows blank in every range are dropped (a range may be selected larger than its
-    data). Returns the arrays and the orientation of the first range (``None``: all single).
-    """
-    vectors = [_read(raw, name) for raw, name, _ in specs]
-    sizes = {name: len(v) for v, (_, name, _) in zip(vectors, specs, strict=True) if len(v) > 1}
-    if len(set(sizes.values())) > 1:
-        parts = ", ".join(f"{name} has {size} values" for name, size in sizes.items())
-        raise SopError(f"lengths must match: {parts}")
-    size = max(sizes.values(), default=1)
-    orientation = next((v.orientation for v in vectors if len(v) > 1), None)
-    arrays = [v.values if len(v) else np.full(1, np.nan) for v in vectors]
-    if size > 1:
-        ranged = np.vstack([a for a in arrays if a.size == size])
-        filled = np.flatnonzero(~np.isnan(ranged).all(axis=0))
-        if not filled.size:
-            raise SopError(f"{specs[0][1]} has no numbers; got an empty range")
-        arrays = [a[: filled[-1] + 1] if a.size == size else a for a in arrays]
-        if filled[-1] == 0:
-            orientation = None
-    out = []
-    for array, (_, _, blank) in zip(arrays, specs, strict=True):
-        array = np.where(np.isnan(array), blank, array) if blank is not None else array
-        # a single cell goes to the core as a plain number, so messages carry no position
-        out.append(array[0] if array.size == 1 else array)
-    return out, orientation
-
-
-def _read(raw, name):
-    """One argument of :func:`_aligned`: a single cell (blank = NaN) or a 1-D range."""
-    cell = raw
-    while isinstance(cell, (list, tuple)) and len(cell) == 1:
-        cell = cell[0]
-    if isinstance(cell, str) and cell.strip().startswith("#"):
-        raise SopError(f"{name} contains an error value; got {show(cell)}")
-    if not isinstance(cell, (list, tuple)):
-        return cells.Vector(np.array([cells.number(cell, name, default=np.nan)]), "column")
-    return cells.vector(raw, name, trim=False, allow_empty=True)
-
-
 def _given(array):
     """An optional range: ``None`` when it is blank throughout."""
     return None if np.isnan(array).all() else array
@@ -259,7 +215,7 @@ def sop_safety_stock(
 ):
     """Safety stock: z * sqrt((L+R) sd_d^2 + d^2 sd_L^2); fill_rate via the normal loss function."""
     how = cells.text(method, "method", default="cycle")
-    (d, sd, lt, lt_sd, level, q, r), orientation = _aligned(
+    (d, sd, lt, lt_sd, level, q, r), orientation = cells.aligned(
         (demand_mean, "demand_mean", None),
         (demand_sd, "demand_sd", None),
         (lead_time, "lead_time", None),
@@ -291,7 +247,7 @@ def sop_safety_stock(
 @cells.boundary
 def sop_reorder_point(demand_mean, lead_time, safety_stock, review_period=0):
     """Reorder point (order-up-to level with a review period): d * (L + R) + safety stock."""
-    (d, lt, ss, r), orientation = _aligned(
+    (d, lt, ss, r), orientation = cells.aligned(
         (demand_mean, "demand_mean", None),
         (lead_time, "lead_time", None),
         (safety_stock, "safety_stock", None),
@@ -315,7 +271,7 @@ def sop_fill_rate(
     safety_stock, demand_mean, demand_sd, lead_time, order_qty, lead_time_sd=0, review_period=0
 ):
     """Expected fill rate of a safety stock: 1 - sigma * G(SS / sigma) / Q, as a fraction."""
-    (ss, d, sd, lt, q, lt_sd, r), orientation = _aligned(
+    (ss, d, sd, lt, q, lt_sd, r), orientation = cells.aligned(
         (safety_stock, "safety_stock", None),
         (demand_mean, "demand_mean", None),
         (demand_sd, "demand_sd", None),
@@ -338,7 +294,7 @@ def sop_fill_rate(
 @cells.boundary
 def sop_eoq(annual_demand, order_cost, unit_cost, holding_rate):
     """Economic order quantity: sqrt(2 * annual demand * order cost / (unit cost * holding rate))"""
-    (demand, cost, price, rate), orientation = _aligned(
+    (demand, cost, price, rate), orientation = cells.aligned(
         (annual_demand, "annual_demand", None),
         (order_cost, "order_cost", None),
         (unit_cost, "unit_cost", None),
@@ -355,7 +311,7 @@ def sop_eoq(annual_demand, order_cost, unit_cost, holding_rate):
 def sop_projected_inventory(opening, demand, supply=None):
     """Ending on-hand per period: opening + supply - demand, cumulated (negative = backlog)."""
     start = cells.number(opening, "opening")
-    (need, made), orientation = _aligned((demand, "demand", 0.0), (supply, "supply", 0.0))
+    (need, made), orientation = cells.aligned((demand, "demand", 0.0), (supply, "supply", 0.0))
     return _cells(supply_core.projected_inventory(start, need, made), orientation)
 
 
@@ -367,7 +323,9 @@ def sop_projected_inventory(opening, demand, supply=None):
 def sop_days_of_supply(inventory, demand, days_per_period=30):
     """Days the ending on-hand of each period covers the demand after it (0 to 999)."""
     days = cells.number(days_per_period, "days_per_period", default=30)
-    (stock, need), orientation = _aligned((inventory, "inventory", None), (demand, "demand", 0.0))
+    (stock, need), orientation = cells.aligned(
+        (inventory, "inventory", None), (demand, "demand", 0.0)
+    )
     return _cells(supply_core.days_of_supply(stock, need, days_per_period=days), orientation)
 
 
@@ -391,7 +349,9 @@ def sop_production_plan(
     stock = cells.number(safety_stock, "safety_stock", default=0)
     how = cells.text(strategy, "strategy", default="chase")
     lot = cells.number(lot_size, "lot_size", default=0)
-    (need, limit), orientation = _aligned((demand, "demand", 0.0), (capacity, "capacity", None))
+    (need, limit), orientation = cells.aligned(
+        (demand, "demand", 0.0), (capacity, "capacity", None)
+    )
     plan = supply_core.production_plan(
         need, start, safety_stock=stock, strategy=how, capacity=_given(limit), lot_size=lot or None
     )
@@ -407,7 +367,7 @@ def sop_production_plan(
 @cells.boundary
 def sop_capacity_load(production, hours_per_unit, available_hours):
     """Capacity utilization per period: production * hours per unit / available hours."""
-    (made, rate, hours), orientation = _aligned(
+    (made, rate, hours), orientation = cells.aligned(
         (production, "production", 0.0),
         (hours_per_unit, "hours_per_unit", None),
         (available_hours, "available_hours", None),
@@ -443,7 +403,7 @@ def sop_prorate(total, weights, whole_units=False):
 @cells.boundary
 def sop_reconcile(demand, supply, price, unit_cost, budget):
     """Demand, supply, gap, revenue, budget, gap to budget, gross margin, margin % per period."""
-    (need, made, unit_price, cost, plan), _ = _aligned(
+    (need, made, unit_price, cost, plan), _ = cells.aligned(
         (demand, "demand", 0.0),
         (supply, "supply", 0.0),
         (price, "price", None),
