@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 import pytest
+
 from xlwings_server import as_matrix, through_xlwings
 
 UDFS = Path(__file__).resolve().parents[1] / "udfs"

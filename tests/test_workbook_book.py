@@ -297,3 +297,29 @@ def test_long_text_wraps_in_its_column_instead_of_running_over(tmp_path):
     assert ws.cell(first, col).alignment.wrap_text
     assert ws.row_dimensions[first].height and ws.row_dimensions[first].height >= 27
     assert not ws.cell(second, col).alignment.wrap_text
+    # a rerun without the long text gives the row its default height back
+    frame.loc[0, "DecisionNeeded"] = "none"
+    book.write_table("tblReconciliation", frame)
+    assert not ws.cell(first, col).alignment.wrap_text
+    assert ws.row_dimensions[first].height is None
+
+
+def test_formulas_keep_rows_at_their_height():
+    """The KPI Status column holds a long formula that shows one word: its row stays short."""
+    import pandas as pd
+
+    from sop_xl.workbook import schema
+    from sop_xl.workbook.book import new_book
+
+    book = new_book()
+    status = schema.kpi_status_formula(False, 0.1)
+    assert len(status) > 100
+    frame = pd.DataFrame(
+        [{"KPI": "Plan bias, lag 1", "Value": 0.02, "Target": 0.05, "Status": status,
+          "Unit": "%", "Definition": "sum(F - A) / sum A, consensus, lag 1"}]
+    )  # fmt: skip
+    book.write_table("tblKPIs", frame)
+    loc = book.locate("tblKPIs")
+    ws = book.workbook[loc.sheet]
+    assert ws.cell(loc.first_data_row, loc.first_col + loc.headers.index("Status")).value == status
+    assert ws.row_dimensions[loc.first_data_row].height is None

@@ -214,14 +214,9 @@ def write_rows(
         }
     values = frame.to_numpy(dtype=object) if len(frame) else np.full((1, len(columns)), None)
     style_cache: dict[tuple[str, str], str] = {}
-    # characters a text column shows on one line (Calibri 10 in Excel's width units)
-    fits = [
-        max(1, int((ws.column_dimensions[get_column_letter(c1 + j)].width or 8.43) * 1.1) - 2)
-        for j in range(len(columns))
-    ]
+    fits = [_fit(ws, c1 + j) for j in range(len(columns))]
     for i in range(n_rows):
         r = r0 + 1 + i
-        lines = 1
         measure = values[i][kind_at] if kind_at is not None else None
         row_kind = spec.measure_kinds.get(measure) if spec and isinstance(measure, str) else None
         for j, kind in enumerate(kinds):
@@ -232,12 +227,9 @@ def write_rows(
             if key not in style_cache:
                 style_cache[key] = style_name(role, kind)  # type: ignore[arg-type]
             cell.style = style_cache[key]
-            if kind == "text" and isinstance(cell.value, str) and len(cell.value) > fits[j]:
+            if kind == "text" and _lines(cell.value, fits[j]) > 1:
                 # long text wraps in its column instead of running over the cells beside it
                 cell.alignment = WRAPPED
-                lines = max(lines, math.ceil(len(cell.value) / fits[j]))
-        if lines > 1:
-            ws.row_dimensions[r].height = max(ws.row_dimensions[r].height or 0, LINE_HEIGHT * lines)
         for k, (_, head) in enumerate(user_cols):
             cell = ws.cell(r, c1 + len(columns) + k)
             formula = user_formulas[head]
@@ -258,10 +250,49 @@ def write_rows(
             column.calculatedColumnFormula = prior.calculatedColumnFormula
         tbl.tableColumns.append(column)
     new = locate(ws, tbl)
+    _fit_rows(ws, range(new.first_data_row, max(old.last_row, r2) + 1))
     if spec and (spec.totals or spec.period_totals):
         _write_totals(ws, old, new, spec)
     _stretch_charts(ws, old, new)
     return new
+
+
+def _fit(ws: Worksheet, col: int) -> int:
+    """Characters a column shows on one line (Calibri 10 in Excel's width units)."""
+    return max(1, int((ws.column_dimensions[get_column_letter(col)].width or 8.43) * 1.1) - 2)
+
+
+def _lines(value: Any, fit: int) -> int:
+    """Lines a wrapped text takes in a column showing ``fit`` characters; formulas take one."""
+    if not isinstance(value, str) or len(value) <= fit or value.startswith("="):
+        return 1
+    return sum(max(1, math.ceil(len(part) / fit)) for part in value.split("\n"))
+
+
+def _fit_rows(ws: Worksheet, rows: range) -> None:
+    """Row heights fit the wrapped text of every table on the sheet, in ``rows``.
+
+    Tables side by side share rows, so a row is as tall as its longest wrapped text in any
+    of them, and goes back to the default height when none is left (a rerun shrinks it).
+    """
+    spans = [range_boundaries(tbl.ref) for tbl in dict.values(ws.tables)]
+    fits: dict[int, int] = {}
+    for r in rows:
+        lines = 1
+        for c1, r1, c2, r2 in spans:
+            if not r1 < r <= r2:
+                continue
+            for c in range(c1, c2 + 1):
+                value = ws.cell(r, c).value
+                if not isinstance(value, str):
+                    continue
+                fit = fits.get(c) or fits.setdefault(c, _fit(ws, c))
+                if len(value) > fit and ws.cell(r, c).alignment.wrap_text:
+                    lines = max(lines, _lines(value, fit))
+        if lines > 1:
+            ws.row_dimensions[r].height = LINE_HEIGHT * lines
+        elif r in ws.row_dimensions and (ws.row_dimensions[r].height or 0) > LINE_HEIGHT:
+            ws.row_dimensions[r].height = None
 
 
 def _write_totals(ws: Worksheet, old: Location, new: Location, spec: schema.Table) -> None:
