@@ -204,6 +204,20 @@ def test_supply_plan_by_hand(supply):
     assert g["OnHand"].loc["E"].tolist() == [20.0, 0.0, 0.0, 0.0]
 
 
+def test_supply_plan_keeps_the_moq():
+    """Item A with MOQ 60: each period that produces makes at least 60 (chase continues)."""
+    raw = raw_tables()
+    raw["tblItems"].loc[raw["tblItems"]["Item"] == "A", "MOQ"] = 60
+    settings, _ = parse_settings(raw["tblSettings"])
+    inp = cycle_inputs(raw, settings)
+    fc = forecast_step(inp, n_jobs=1)
+    g = grids(supply_step(inp, demand_step(inp, fc.table).table, fc.table).table)
+    # demand net of the receipt 110, 60, 50, 100 from 150 on hand: needs 0, 20, then
+    # 50 - 40 = 10 -> 60 leaves 50, then 100 - 50 = 50 -> 60 leaves 10
+    assert g["Production"].loc["A"].tolist() == [0.0, 60.0, 60.0, 60.0]
+    assert g["OnHand"].loc["A"].tolist() == [40.0, 40.0, 50.0, 10.0]
+
+
 def test_projected_inventory_balances(inputs, supply):
     g = grids(supply.table)
     opening = inputs.items["OnHand"].to_numpy()[:, None]

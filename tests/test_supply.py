@@ -109,6 +109,32 @@ def test_chase_with_lot_size_continues_from_higher_inventory():
     assert plan.on_hand.tolist() == [15.0, 10.0, 15.0]
 
 
+def test_moq_raises_each_production_then_lots_round_it():
+    # chase needs 10, 0, 110: with MOQ 100 the first period makes 100 (covers the second)
+    plan = production_plan([50, 80, 120], 40, moq=100)
+    assert plan.production.tolist() == [100.0, 0.0, 110.0]
+    assert plan.on_hand.tolist() == [90.0, 10.0, 0.0]
+    # MOQ 60, lots of 25: 10 -> 60 -> 75; 80 - 65 = 15 -> 60 -> 75; 120 - 60 = 60 -> 75
+    plan = production_plan([50, 80, 120], 40, moq=60, lot_size=25)
+    assert plan.production.tolist() == [75.0, 75.0, 75.0]
+    assert production_plan([0, 0], 0, moq=100).production.tolist() == [0.0, 0.0]
+    level = production_plan([10, 10, 10], 0, strategy="level", moq=50)
+    assert level.production.tolist() == [50.0, 50.0, 50.0]
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    demand=st.lists(st.floats(0, 500), min_size=1, max_size=12),
+    opening=st.floats(0, 300),
+    moq=st.floats(0, 400),
+)
+def test_moq_every_production_reaches_it_and_chase_never_short(demand, opening, moq):
+    plan = production_plan(demand, opening, moq=moq)
+    made = plan.production[plan.production > 0]
+    assert (made >= moq - 1e-9).all()
+    assert (plan.on_hand >= -1e-6).all()
+
+
 def test_level_ends_at_safety_stock_and_allows_backlog():
     plan = production_plan([0, 0, 300], 30, safety_stock=30, strategy="level")
     assert plan.production.tolist() == [100.0, 100.0, 100.0]
@@ -153,6 +179,7 @@ def test_capacity_with_lots_uses_whole_lots():
         ({"strategy": "capacity", "capacity": -1}, "capacity must be >= 0; got -1"),
         ({"safety_stock": -1}, "safety_stock must be >= 0; got -1"),
         ({"lot_size": 0}, "lot_size must be > 0; got 0"),
+        ({"moq": -5}, "moq must be >= 0; got -5"),
     ],
 )
 def test_production_plan_refuses(kwargs, message):
@@ -213,9 +240,10 @@ def test_plan_table_matches_single_item_plans():
     demand = pd.DataFrame(rng.integers(0, 200, (5, 12)).astype(float), index=list("abcde"))
     opening = pd.Series(rng.integers(0, 300, 5).astype(float), index=demand.index)
     lots = pd.Series([0, 25, 50, 0, 10.0], index=demand.index)
+    moqs = pd.Series([0, 100, np.nan, 150, 0.0], index=demand.index)  # blank = no minimum
     for strategy in ("chase", "level"):
         table = production_plan_table(
-            demand, opening, safety_stock=20, strategy=strategy, lot_size=lots
+            demand, opening, safety_stock=20, strategy=strategy, lot_size=lots, moq=moqs
         )
         for item in demand.index:
             single = production_plan(
@@ -224,6 +252,7 @@ def test_plan_table_matches_single_item_plans():
                 safety_stock=20,
                 strategy=strategy,
                 lot_size=lots[item] or None,
+                moq=moqs.fillna(0)[item],
             )
             np.testing.assert_allclose(table.production.loc[item], single.production)
     caps = pd.DataFrame(

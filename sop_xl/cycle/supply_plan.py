@@ -17,14 +17,13 @@ Per item, over the plan periods:
   3. ``demand_sd``: the standard deviation of the item's demand history (new items).
 
 - **Production** per the Settings Strategy (chase, level or capacity on tblResources hours),
-  lot sizes kept (:func:`sop_xl.supply.production_plan_table`); open receipts (tblReceipts)
+  each period that produces makes at least the item's MOQ, rounded up to its LotSize
+  (:func:`sop_xl.supply.production_plan_table`); open receipts (tblReceipts)
   count as supply before production is planned (the plan runs on demand - receipts).
   End-of-life items get no production and no safety stock.
 - **Projected on-hand** I_t = I_(t-1) + receipts_t + production_t - demand_t from tblItems
   OnHand (negative = backlog, a shortage) and **days of supply** (forward coverage,
   Settings DaysPerPeriod).
-
-MOQ is not applied (lot sizes are).
 """
 
 from __future__ import annotations
@@ -158,6 +157,7 @@ def supply_step(
         safety_stock=policy["SafetyStock"],
         strategy=strategy,
         lot_size=items["LotSize"].fillna(0.0),
+        moq=items["MOQ"].fillna(0.0),
         resource=resource if capacity is not None else None,
         hours_per_unit=items["HoursPerUnit"].fillna(0.0) if capacity is not None else None,
         capacity=capacity,

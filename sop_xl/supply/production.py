@@ -1,4 +1,4 @@
-"""Production plans: chase, level and capacity-constrained, with lot sizes.
+"""Production plans: chase, level and capacity-constrained, with minimum quantities and lot sizes.
 
 :func:`production_plan` plans one item (capacity in units per period);
 :func:`production_plan_table` plans every item at once (one row per item, one column per
@@ -44,8 +44,13 @@ class ProductionPlan:
     unmet: Any
 
 
-def _lots(quantity: np.ndarray, lot: np.ndarray | None) -> np.ndarray:
-    """Round each positive quantity up to a multiple of its lot size (lot 0 = no rounding)."""
+def _lots(
+    quantity: np.ndarray, lot: np.ndarray | None, moq: np.ndarray | None = None
+) -> np.ndarray:
+    """Raise each positive quantity to its minimum (MOQ), then round it up to a multiple of
+    its lot size (0 = no minimum, no rounding)."""
+    if moq is not None:
+        quantity = np.where(quantity > 0, np.maximum(quantity, moq), quantity)
     if lot is None:
         return quantity
     with np.errstate(all="ignore"):
@@ -54,24 +59,33 @@ def _lots(quantity: np.ndarray, lot: np.ndarray | None) -> np.ndarray:
 
 
 def _chase(
-    demand: np.ndarray, opening: np.ndarray, stock: np.ndarray, lot: np.ndarray | None
+    demand: np.ndarray,
+    opening: np.ndarray,
+    stock: np.ndarray,
+    lot: np.ndarray | None,
+    moq: np.ndarray | None = None,
 ) -> np.ndarray:
-    """P_t = max(0, demand_t + SS - I_(t-1)), rounded up to lots, period by period."""
+    """P_t = max(0, demand_t + SS - I_(t-1)), raised to the MOQ and rounded up to lots,
+    period by period."""
     production = np.zeros_like(demand)
     level = opening.copy()
     for t in range(demand.shape[1]):
-        quantity = _lots(np.maximum(0.0, demand[:, t] + stock - level), lot)
+        quantity = _lots(np.maximum(0.0, demand[:, t] + stock - level), lot, moq)
         production[:, t] = quantity
         level = level + quantity - demand[:, t]
     return production
 
 
 def _level(
-    demand: np.ndarray, opening: np.ndarray, stock: np.ndarray, lot: np.ndarray | None
+    demand: np.ndarray,
+    opening: np.ndarray,
+    stock: np.ndarray,
+    lot: np.ndarray | None,
+    moq: np.ndarray | None = None,
 ) -> np.ndarray:
     """The same quantity every period so that the last period ends at SS (never below 0)."""
     periods = demand.shape[1]
-    quantity = _lots(np.maximum(0.0, (stock + demand.sum(axis=1) - opening) / periods), lot)
+    quantity = _lots(np.maximum(0.0, (stock + demand.sum(axis=1) - opening) / periods), lot, moq)
     return np.repeat(quantity[:, None], periods, axis=1)
 
 
@@ -135,6 +149,7 @@ def production_plan(
     strategy: str = "chase",
     capacity: Any = None,
     lot_size: float | None = None,
+    moq: float | None = None,
 ) -> ProductionPlan:
     """Production per period for one item.
 
@@ -153,6 +168,9 @@ def production_plan(
         for ``capacity``, ignored by the other strategies.
     lot_size : float, optional
         Production comes in multiples of it [units], > 0.
+    moq : float, optional
+        Minimum production quantity [units], >= 0: a period that produces makes at least this
+        much (then rounded up to the lot size).
 
     Returns
     -------
@@ -179,6 +197,11 @@ def production_plan(
     ([60.0, 60.0, 60.0], [50.0, 30.0, -30.0], 30.0)
     >>> production_plan([50, 80, 120], 40, lot_size=25).production.tolist()
     [25.0, 75.0, 125.0]
+
+    With a minimum of 100, the first period makes 100 instead of 10, which covers the second:
+
+    >>> production_plan([50, 80, 120], 40, moq=100).production.tolist()
+    [100.0, 0.0, 110.0]
     """
     need, flat = _rows(demand, "demand")
     if need.shape[0] != 1:
@@ -186,11 +209,12 @@ def production_plan(
     start = _opening(opening, 1)
     stock = _scalar(safety_stock, "safety_stock", minimum=0)
     lot = None if lot_size is None else np.array([_scalar(lot_size, "lot_size", positive=True)])
+    least = None if moq is None else np.array([_scalar(moq, "moq", minimum=0)])
     strategy = text_option(strategy, "strategy", STRATEGIES)
     if strategy == "level":
-        production = _level(need, start, np.array([stock]), lot)
+        production = _level(need, start, np.array([stock]), lot, least)
         return _result(production, need, start, np.zeros(1), flat, demand)
-    production = _chase(need, start, np.array([stock]), lot)
+    production = _chase(need, start, np.array([stock]), lot, least)
     unmet = np.zeros(1)
     if strategy == "capacity":
         if capacity is None:
@@ -227,6 +251,7 @@ def production_plan_table(
     safety_stock: Any = 0.0,
     strategy: str = "chase",
     lot_size: Any = None,
+    moq: Any = None,
     resource: pd.Series | None = None,
     hours_per_unit: Any = None,
     capacity: pd.DataFrame | pd.Series | None = None,
@@ -242,6 +267,9 @@ def production_plan_table(
     strategy : {"chase", "level", "capacity"}
     lot_size : float or Series by item, optional
         Lot size per item [units]; NaN or 0 = no lot size.
+    moq : float or Series by item, optional
+        Minimum production quantity per item [units]: a period that produces makes at least
+        this much (then rounded up to the lot size); NaN or 0 = no minimum.
     resource : Series by item, optional
         The resource each item is made on; blank = unconstrained. Required for ``capacity``.
     hours_per_unit : float or Series by item, optional
@@ -260,7 +288,7 @@ def production_plan_table(
     As :func:`production_plan`; capacity is in hours and shared: in a period where a resource
     is overloaded every item on it gets the same fraction of its need, and the rest is
     pre-built earlier. Lots are kept by chase and level; where capacity binds, the shared
-    quantities need not be whole lots.
+    quantities need not be whole lots nor reach the MOQ.
 
     Examples
     --------
@@ -280,11 +308,12 @@ def production_plan_table(
     lot = None
     if lot_size is not None:
         lot = _per_item(lot_size, "lot_size", items, minimum=0, blank=0.0)
+    least = None if moq is None else _per_item(moq, "moq", items, minimum=0, blank=0.0)
     strategy = text_option(strategy, "strategy", STRATEGIES)
     if strategy == "level":
-        production = _level(need, start, stock, lot)
+        production = _level(need, start, stock, lot, least)
         return _result(production, need, start, np.zeros(len(items)), False, demand)
-    production = _chase(need, start, stock, lot)
+    production = _chase(need, start, stock, lot, least)
     unmet = np.zeros(len(items))
     if strategy == "capacity":
         for value, name in ((resource, "resource"), (hours_per_unit, "hours_per_unit")):
