@@ -31,6 +31,49 @@ METHODS = ("cycle", "fill_rate")
 _SQRT_HALF_PI = np.sqrt(np.pi / 2)
 _LOG_SQRT_2PI = 0.5 * np.log(2 * np.pi)
 
+# The rule of each argument that several functions take (safety_stock, fill_rate,
+# reorder_point, lead_time_demand_sd): stated once, so that all of them refuse the same value
+# with the same message.
+_RULES: dict[str, dict[str, Any]] = {
+    "demand_mean": {"minimum": 0},
+    "demand_sd": {"minimum": 0},
+    "lead_time": {"minimum": 0},
+    "lead_time_sd": {"minimum": 0},
+    "review_period": {"minimum": 0},
+    "safety_stock": {},  # may be negative (a planned shortage)
+    "order_qty": {"positive": True},
+}
+
+
+def _checked(**values: Any) -> dict[str, np.ndarray]:
+    """Each argument as a float array checked by its rule, in the order given."""
+    return {name: numbers(value, name, **_RULES[name]) for name, value in values.items()}
+
+
+def _matched(**arrays: np.ndarray) -> list[np.ndarray]:
+    """Arrays whose lengths must match (single values broadcast), broadcast to one shape."""
+    same_length(**arrays)
+    return list(np.broadcast_arrays(*arrays.values()))
+
+
+def _lead_time_sigma(
+    demand_mean: Any, demand_sd: Any, lead_time: Any, lead_time_sd: Any, review_period: Any
+) -> np.ndarray:
+    """Check the arguments of :func:`lead_time_demand_sd`; its sigma as an array [units].
+
+    The first step of :func:`safety_stock` (both methods) and :func:`fill_rate`.
+    """
+    d, sd, lt, lt_sd, review = _matched(
+        **_checked(
+            demand_mean=demand_mean,
+            demand_sd=demand_sd,
+            lead_time=lead_time,
+            lead_time_sd=lead_time_sd,
+            review_period=review_period,
+        )
+    )
+    return np.asarray(np.sqrt((lt + review) * sd**2 + d**2 * lt_sd**2), dtype=float)
+
 
 def normal_loss(k: Any) -> Any:
     """Standard normal loss function G(k) = E[(Z - k)+].
@@ -141,13 +184,7 @@ def lead_time_demand_sd(
     >>> round(lead_time_demand_sd(100, 20, 4, lead_time_sd=1), 3)
     107.703
     """
-    d = numbers(demand_mean, "demand_mean", minimum=0)
-    sd = numbers(demand_sd, "demand_sd", minimum=0)
-    lt = numbers(lead_time, "lead_time", minimum=0)
-    lt_sd = numbers(lead_time_sd, "lead_time_sd", minimum=0)
-    review = numbers(review_period, "review_period", minimum=0)
-    same_length(demand_mean=d, demand_sd=sd, lead_time=lt, lead_time_sd=lt_sd, review_period=review)
-    sigma = np.sqrt((lt + review) * sd**2 + d**2 * lt_sd**2)
+    sigma = _lead_time_sigma(demand_mean, demand_sd, lead_time, lead_time_sd, review_period)
     return output(sigma, demand_mean, demand_sd, lead_time, lead_time_sd, review_period)
 
 
@@ -204,26 +241,17 @@ def safety_stock(
     [32.9, 65.79]
     """
     method = text_option(method, "method", METHODS)
-    sigma = np.asarray(
-        lead_time_demand_sd(
-            demand_mean,
-            demand_sd,
-            lead_time,
-            lead_time_sd=lead_time_sd,
-            review_period=review_period,
-        ),
-        dtype=float,
-    )
+    sigma = _lead_time_sigma(demand_mean, demand_sd, lead_time, lead_time_sd, review_period)
     level = fraction(service_level, "service_level")
     inputs = (demand_mean, demand_sd, lead_time, lead_time_sd, service_level, review_period)
     if method == "cycle":
-        same_length(sigma=sigma.reshape(-1) if sigma.ndim else sigma, service_level=level)
+        same_length(sigma=sigma, service_level=level)
         return output(special.ndtri(level) * sigma, *inputs)
     if order_qty is None:
         raise SopError("order_qty is required for method 'fill_rate'; got a blank")
-    quantity = numbers(order_qty, "order_qty", positive=True)
-    same_length(sigma=sigma, service_level=level, order_qty=quantity)
-    sigma, level, quantity = np.broadcast_arrays(sigma, level, quantity)
+    sigma, level, quantity = _matched(
+        sigma=sigma, service_level=level, **_checked(order_qty=order_qty)
+    )
     stock = np.zeros(sigma.shape)
     varying = sigma > 0
     if varying.any():
@@ -272,20 +300,9 @@ def fill_rate(
     >>> round(fill_rate(1000, 2500, 500, 2, 10000), 4)
     0.9975
     """
-    stock = numbers(safety_stock, "safety_stock")
-    quantity = numbers(order_qty, "order_qty", positive=True)
-    sigma = np.asarray(
-        lead_time_demand_sd(
-            demand_mean,
-            demand_sd,
-            lead_time,
-            lead_time_sd=lead_time_sd,
-            review_period=review_period,
-        ),
-        dtype=float,
-    )
-    same_length(safety_stock=stock, order_qty=quantity, sigma=sigma)
-    stock, quantity, sigma = np.broadcast_arrays(stock, quantity, sigma)
+    checked = _checked(safety_stock=safety_stock, order_qty=order_qty)
+    sigma = _lead_time_sigma(demand_mean, demand_sd, lead_time, lead_time_sd, review_period)
+    stock, quantity, sigma = _matched(**checked, sigma=sigma)
     shortage = np.where(stock < 0, -stock, 0.0)  # sigma = 0: the shortage is certain
     varying = sigma > 0
     if varying.any():
@@ -327,11 +344,14 @@ def reorder_point(
     >>> round(reorder_point(50, 0, ss, review_period=1), 3)
     56.604
     """
-    d = numbers(demand_mean, "demand_mean", minimum=0)
-    lt = numbers(lead_time, "lead_time", minimum=0)
-    stock = numbers(safety_stock, "safety_stock")
-    review = numbers(review_period, "review_period", minimum=0)
-    same_length(demand_mean=d, lead_time=lt, safety_stock=stock, review_period=review)
+    d, lt, stock, review = _matched(
+        **_checked(
+            demand_mean=demand_mean,
+            lead_time=lead_time,
+            safety_stock=safety_stock,
+            review_period=review_period,
+        )
+    )
     return output(d * (lt + review) + stock, demand_mean, lead_time, safety_stock, review_period)
 
 
