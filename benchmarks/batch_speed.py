@@ -73,22 +73,31 @@ def synthetic_portfolio(n_items: int, months: int = 36, seed: int = 7) -> pd.Dat
 
 
 class PeakMemory:
-    """Peak resident memory of this process and its children, sampled in a thread."""
+    """Peak memory of this process and its children, sampled in a thread.
+
+    ``peak`` sums each process's resident set (RSS): pages the forked workers share with the
+    parent are counted once per process, so it overstates. ``peak_pss`` sums the proportional
+    set sizes (PSS, a shared page split between the processes sharing it, as ``smem`` reports):
+    the memory the tree really holds. Both are printed; targets are judged on ``peak``.
+    """
 
     def __init__(self, interval: float = 0.05) -> None:
-        self.interval, self.peak, self._stop = interval, 0, threading.Event()
+        self.interval, self.peak, self.peak_pss = interval, 0, 0
+        self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
     def _run(self) -> None:
         me = psutil.Process(os.getpid())
         while not self._stop.is_set():
-            total = 0
+            rss = pss = 0
             for p in [me, *me.children(recursive=True)]:
                 try:
-                    total += p.memory_info().rss
+                    info = p.memory_full_info()
                 except psutil.Error:
-                    pass
-            self.peak = max(self.peak, total)
+                    continue
+                rss += info.rss
+                pss += getattr(info, "pss", info.rss)  # PSS is Linux-only
+            self.peak, self.peak_pss = max(self.peak, rss), max(self.peak_pss, pss)
             time.sleep(self.interval)
 
     def __enter__(self) -> PeakMemory:
@@ -117,7 +126,8 @@ def main(argv: list[str] | None = None) -> int:
     methods = out.drop_duplicates("item")["method"].value_counts()
     print(
         f"wall {seconds:.1f} s, {args.items / seconds:.0f} items/s, "
-        f"peak memory (process tree) {memory.peak / 2**30:.2f} GiB"
+        f"peak memory (process tree) {memory.peak / 2**30:.2f} GiB RSS summed, "
+        f"{memory.peak_pss / 2**30:.2f} GiB PSS"
     )
     print("methods used: " + ", ".join(f"{m} {c}" for m, c in methods.items()))
     if args.items == 10_000:
