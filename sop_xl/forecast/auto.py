@@ -20,7 +20,9 @@ How ``auto`` decides, in order (``y`` the clean history, ``n`` its length, ``m``
    otherwise ETS and CES keep a seasonal component only if it lowers their information
    criterion, and the Theta models deseasonalise when their 90% autocorrelation test at lag
    ``m`` finds a season, or, on histories of two to four seasons where that test has little
-   power, when an F-test of the month effect does (:mod:`sop_xl.forecast.seasonality`).
+   power, when an F-test of the month effect does (:mod:`sop_xl.forecast.seasonality`). On
+   those short histories, a value that does not repeat at its position in the other seasons
+   (a one-off spike) is first winsorised, so that no member projects it as a season.
    Short histories fall back member by member to simpler models
    (:mod:`sop_xl.forecast.methods`).
 
@@ -49,7 +51,7 @@ from __future__ import annotations
 import numpy as np
 
 from sop_xl.forecast.methods import Forecast, one_step_forecasts, run_method
-from sop_xl.forecast.seasonality import adjust_short_season
+from sop_xl.forecast.seasonality import adjust_short_season, winsorise_one_offs
 from sop_xl.forecast.segmentation import demand_profile
 
 COMBINATION = ("ets_damped", "dotm", "theta", "ces")
@@ -128,6 +130,7 @@ def auto_forecast(
     if family == "intermittent":
         method = _pick_intermittent(y)
         return run_method(method, y, horizon, season_length=season_length, level=level)
+    y = winsorise_one_offs(y, season_length)
     season = adjust_short_season(y, season_length)
     parts = []
     for member in COMBINATION:

@@ -24,6 +24,17 @@ years), the same series cut to their last 36 months: M3 14.89 -> 14.49, Tourism 
 Adjusting the ETS and CES members as well was worse on Tourism cut to 36 months (20.42 with
 ETS, 19.61 with CES, 20.69 with both): their information criteria keep a season better on the
 raw history, so only the Theta members are adjusted.
+
+One-offs (:func:`winsorise_one_offs`): on the same two-to-four-season histories, a single spike
+(one month at four times the level) came back a year later in ``auto``'s forecast at 1.5 to 2.5
+times the level: seasonal CES projected it almost whole, the ETS member often, the Theta members
+when their own test fired. A value that stands out from the trend but not at its position in
+the other seasons is therefore winsorised before anything is fitted or tested; a peak that
+repeats is left alone. Measured as above, sMAPE of ``auto`` without -> with this step (limit
+``c`` = 5; 3, 4 and 6 gave nearly the same, and replacing the one-off instead of winsorising
+it was better on M3 but worse on Tourism): M3 cut to 36 months 14.49 -> 14.43 (91 of 1,428
+series touched), Tourism cut to 36 months 19.45 -> 19.39 (40 of 366), M1 (139 of its 617 series
+are shorter than four years) 14.47 -> 14.47; M3 and Tourism in full unchanged.
 """
 
 from __future__ import annotations
@@ -32,12 +43,17 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy.stats import f_oneway
+from statsmodels.nonparametric.smoothers_lowess import lowess
 from statsmodels.tsa.seasonal import STL, seasonal_decompose
 
 from sop_xl.forecast.methods import Forecast
 
 SIGNIFICANCE = 0.001
 MIN_SEASONS, MAX_SEASONS = 2, 4
+# a value is a one-off when it stands this many robust standard deviations away both from the
+# trend and from its position in the other seasons (measured: see the module notes)
+ONE_OFF_LIMIT = 5.0
+MAD_TO_SD = 1.4826  # the MAD of normal noise times this is its standard deviation
 
 
 def season_pvalue(y: np.ndarray, season_length: int) -> float:
@@ -101,3 +117,58 @@ def adjust_short_season(y: np.ndarray, season_length: int) -> SeasonalAdjustment
     seasonal = seasonal_decompose(y, model=model, period=m).seasonal
     adjusted = y / seasonal if multiplicative else y - seasonal
     return SeasonalAdjustment(adjusted, np.asarray(seasonal[:m], float), multiplicative, y.size % m)
+
+
+def winsorise_one_offs(y: np.ndarray, season_length: int) -> np.ndarray:
+    """The history with values that do not repeat in its other seasons pulled back to a limit.
+
+    On two to four seasons, a single spike (a one-off promotion, a typing error) looks like a
+    season to every member of ``auto``: seasonal CES and ETS on 24 months project it a year
+    ahead at up to its full size. A genuine peak repeats at the same position in the other
+    seasons; a one-off does not.
+
+    With ``d`` the history less a robust trend (LOWESS with robustness iterations over
+    ``m + 1`` periods, so that neither spikes nor peaks pull it) and ``o_t`` the median of ``d``
+    at the same position in the other seasons, ``y_t`` is a one-off when
+
+        |d_t - o_t| > c s,   |d_t| > c s   and   |d_t| > |o_t|
+
+    (far from its own position in the other years, far from the trend, and the odd one of its
+    position), where ``s`` is the robust standard deviation (1.4826 MAD) of ``d - o`` and
+    ``c`` = :data:`ONE_OFF_LIMIT`. A one-off is winsorised to ``trend_t + o_t +/- c s``, so it
+    keeps a small influence. Histories outside ``2m <= n < 4m`` are returned as they are: with
+    fewer than two seasons the members use none, and longer ones dilute a spike among their
+    repeats (the same object is returned, as it is when nothing is found).
+
+    Parameters
+    ----------
+    y : numpy.ndarray
+        Clean history [units per period], oldest first.
+    season_length : int
+        Periods per season ``m`` (12 for monthly data).
+
+    Examples
+    --------
+    >>> y = 100.0 + np.tile([0.0, 3.0, -2.0, 1.0], 6)  # 24 months
+    >>> y[[11, 23]] = 300.0  # a December peak in both years: kept
+    >>> winsorise_one_offs(y, 12) is y
+    True
+    >>> y[23] = 100.0  # a peak in the first December only: a one-off
+    >>> bool(winsorise_one_offs(y, 12)[11] < 150)
+    True
+    """
+    m, n = season_length, y.size
+    if m <= 1 or not MIN_SEASONS * m <= n < MAX_SEASONS * m or np.ptp(y) == 0:
+        return y
+    t = np.arange(n, dtype=float)
+    trend = lowess(y, t, frac=min(1.0, (m + 1) / n), it=3, return_sorted=False)
+    d = y - trend
+    others = np.array([np.median(np.delete(d[k % m :: m], k // m)) for k in range(n)])
+    gap = d - others
+    limit = ONE_OFF_LIMIT * MAD_TO_SD * np.median(np.abs(gap - np.median(gap)))
+    one_off = (np.abs(gap) > limit) & (np.abs(d) > limit) & (np.abs(d) > np.abs(others))
+    if not limit > 0 or not one_off.any():
+        return y
+    cleaned = y.copy()
+    cleaned[one_off] = (trend + others + np.sign(gap) * limit)[one_off]
+    return cleaned
