@@ -9,6 +9,8 @@ which keeps the supply arithmetic checkable by hand.
 
 from __future__ import annotations
 
+import datetime as dt
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -335,3 +337,25 @@ def test_kpis_and_trend(inputs, forecast, supply, capacity):
     assert trend["Actual"].tolist()[:12] == [550.0] * 12
     # consensus totals: A + B + C + E
     assert trend["Forecast"].tolist()[-4:] == [540.0, 480.0, 250.0, 450.0]
+
+
+def test_history_rows_that_name_no_cycle_period_or_quantity_are_skipped():
+    raw = raw_tables()
+    raw["tblHistory"] = pd.DataFrame(
+        [("2025-12", "t", "Forecast ", "A", "2026-01", 110.0),
+         ("2025-12", "t", "forecast", "A", "2026-02", None),  # blank: kept as NaN
+         ("2025-12", "t", "forecast", "A", "2026-03", "n/a"),  # text: skipped
+         ("note", "t", "forecast", "A", "2026-01", 5.0),  # no cycle: skipped
+         (dt.datetime(2025, 11, 1), "t", "demand plan", "B", "2026-01", "300")],
+        columns=["Cycle", "SnapshotTime", "Kind", "Item", "Period", "Qty"],
+    )  # fmt: skip
+    settings, _ = parse_settings(raw["tblSettings"])
+    history = cycle_inputs(raw, settings).history
+    assert history["kind"].tolist() == ["forecast", "forecast", "demand plan"]
+    assert history["cycle"].tolist() == [pd.Timestamp("2025-12-01")] * 2 + [
+        pd.Timestamp("2025-11-01")
+    ]
+    assert history["period"].tolist() == [pd.Timestamp("2026-01-01"), pd.Timestamp("2026-02-01"),
+                                          pd.Timestamp("2026-01-01")]  # fmt: skip
+    assert history["qty"].iloc[0] == 110.0 and np.isnan(history["qty"].iloc[1])
+    assert history["qty"].iloc[2] == 300.0

@@ -233,22 +233,43 @@ def cycle_inputs(
     )
 
 
+def parsed_periods(values: pd.Series, period_type: str) -> pd.Series:
+    """Each value as the first day of its period, NaT where it names no period.
+
+    Parses each distinct value once: a history of a million rows names a few dozen periods.
+
+    >>> parsed_periods(pd.Series(["2026-01", "note", "2026-01"]), "Month").tolist()
+    [Timestamp('2026-01-01 00:00:00'), NaT, Timestamp('2026-01-01 00:00:00')]
+    """
+    parsed: dict[Any, Any] = {}
+    for value in pd.unique(values.to_numpy(dtype=object)):
+        try:
+            parsed[value] = parse_period(value, period_type)
+        except (SopError, TypeError, ValueError):
+            parsed[value] = pd.NaT
+    return pd.Series(
+        pd.to_datetime([parsed[v] for v in values.to_numpy(dtype=object)]), index=values.index
+    )
+
+
 def _history(frame: pd.DataFrame | None, period_type: str) -> pd.DataFrame:
     """tblHistory rows whose cycle and period parse; others (notes, blanks) are skipped."""
     columns = ["cycle", "kind", "item", "period", "qty"]
     if frame is None or frame.empty:
         return pd.DataFrame(columns=columns)
-    rows = []
-    for _, rec in frame.iterrows():
-        try:
-            cycle = parse_period(rec.get("Cycle"), period_type)
-            period = parse_period(rec.get("Period"), period_type)
-            qty = float(rec.get("Qty"))
-        except (SopError, TypeError, ValueError):
-            continue
-        rows.append((cycle, str(rec.get("Kind") or "").strip().lower(), _text(rec.get("Item")),
-                     period, qty))  # fmt: skip
-    return pd.DataFrame(rows, columns=columns)
+    qty = pd.to_numeric(frame["Qty"], errors="coerce")
+    text_qty = qty.isna() & ~frame["Qty"].map(is_blank)  # a blank Qty stays NaN
+    out = pd.DataFrame(
+        {
+            "cycle": parsed_periods(frame["Cycle"], period_type),
+            "kind": frame["Kind"].map(lambda v: str(v or "").strip().lower()),
+            "item": frame["Item"].map(_text),
+            "period": parsed_periods(frame["Period"], period_type),
+            "qty": qty.astype(float),
+        }
+    )
+    keep = out["cycle"].notna() & out["period"].notna() & ~text_qty
+    return out[keep].reset_index(drop=True)
 
 
 # ----------------------------------------------------------------------------------------------

@@ -43,14 +43,14 @@ from openpyxl.utils import get_column_letter
 
 from sop_xl.cycle.demand import demand_step
 from sop_xl.cycle.finance import finance_step
-from sop_xl.cycle.inputs import CycleInputs, cycle_inputs, grid_of
+from sop_xl.cycle.inputs import CycleInputs, cycle_inputs, grid_of, parsed_periods
 from sop_xl.cycle.supply_plan import supply_step
 from sop_xl.errors import SopError
 from sop_xl.records.cells import read_block, reset_steps, start_steps, write_block
 from sop_xl.records.cycletime import cycle_time
 from sop_xl.records.indicators import typed_decisions
 from sop_xl.workbook.book import Book
-from sop_xl.workbook.periods import is_period_label, parse_period, period_range
+from sop_xl.workbook.periods import is_period_label, period_range
 from sop_xl.workbook.validate import errors, validate
 
 INPUTS = ("tblItems", "tblActuals", "tblAdjustments", "tblReceipts", "tblResources", "tblBudget")
@@ -278,13 +278,6 @@ def snapshot_rows(
     return out[["Cycle", "SnapshotTime", "Kind", "Item", "Period", "Qty"]]
 
 
-def _cycle_of(value: Any, period_type: str) -> pd.Timestamp | None:
-    try:
-        return parse_period(value, period_type)
-    except (SopError, TypeError, ValueError):
-        return None
-
-
 def snapshot(book: Book, *, save: bool = True) -> RecordResult:
     """Archive this cycle's plans into tblHistory (replacing an earlier snapshot of it).
 
@@ -316,11 +309,7 @@ def snapshot(book: Book, *, save: bool = True) -> RecordResult:
     cycle = inputs.labels[0]
     history = reader.read_table("tblHistory")
     period_type = inputs.period_type
-    same = pd.Series(
-        [_cycle_of(v, period_type) == inputs.periods[0] for v in history.get("Cycle", [])],
-        index=history.index,
-        dtype=bool,
-    )
+    same = parsed_periods(history["Cycle"], period_type) == inputs.periods[0]
     counts = rows["Kind"].value_counts()
     kinds = ", ".join(f"{k} {counts[k]:,}" for k in pd.unique(rows["Kind"]))
     message = f"cycle {cycle}: {len(rows):,} rows to History ({kinds})"

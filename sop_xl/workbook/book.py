@@ -91,7 +91,7 @@ class FileBook:
     def __init__(self, workbook: Workbook, path: str | os.PathLike[str] | None = None) -> None:
         self.workbook = workbook
         self.path = Path(path) if path is not None else None
-        self._values: Workbook | None = None  # cached formula results, loaded on demand
+        self._values: bytes | None = None  # the file, for its cached formula results
         register_styles(workbook)
 
     # -- reading --------------------------------------------------------------------------
@@ -129,24 +129,49 @@ class FileBook:
     def _with_values(self, sheet: str, loc: tables.Location, frame: pd.DataFrame) -> pd.DataFrame:
         """Replace formulas by the values Excel (or LibreOffice) last calculated, if any."""
         is_formula = frame.map(lambda v: isinstance(v, str) and v.startswith("="))
-        if not is_formula.to_numpy().any():
+        rows, cols = is_formula.to_numpy().nonzero()
+        if not len(rows):
             return frame
-        values = self._value_book()
-        if values is None:
+        excel_rows = [int(frame.index[r]) for r in rows]
+        top, left = min(excel_rows), loc.first_col + int(cols.min())
+        block = self._cached_block(
+            sheet, top, left, max(excel_rows), loc.first_col + int(cols.max())
+        )
+        if block is None:
             return frame
-        ws = values[sheet]
         frame = frame.copy()
-        for row, col in zip(*is_formula.to_numpy().nonzero(), strict=True):
-            excel_row = int(frame.index[row])
-            cached = ws.cell(excel_row, loc.first_col + int(col)).value
+        for row, col, excel_row in zip(rows, cols, excel_rows, strict=True):
+            line = block[excel_row - top] if excel_row - top < len(block) else ()
+            j = loc.first_col + int(col) - left
+            cached = line[j] if j < len(line) else None
             if cached is not None:
                 frame.iat[row, col] = cached
         return frame
 
-    def _value_book(self) -> Workbook | None:
-        if self._values is None and self.path is not None and self.path.exists():
-            self._values = load_workbook(self.path, data_only=True)
-        return self._values
+    def _cached_block(
+        self, sheet: str, top: int, left: int, bottom: int, right: int
+    ) -> list[tuple[Any, ...]] | None:
+        """The last calculated values of a block of cells, as saved in the file.
+
+        Read in openpyxl's read-only mode, which parses only that sheet up to ``bottom``: a
+        long History sheet is not loaded a second time. The file's bytes are kept (not an open
+        file), so saving over it works on every system.
+        """
+        if self.path is None or not self.path.exists():
+            return None
+        if self._values is None:
+            self._values = self.path.read_bytes()
+        wb = load_workbook(io.BytesIO(self._values), read_only=True, data_only=True)
+        try:
+            if sheet not in wb.sheetnames:
+                return None
+            return list(
+                wb[sheet].iter_rows(
+                    min_row=top, max_row=bottom, min_col=left, max_col=right, values_only=True
+                )
+            )
+        finally:
+            wb.close()
 
     def settings(self) -> dict[str, Any]:
         return read_settings(self.read_table("tblSettings"))
