@@ -224,3 +224,49 @@ def test_scenarios_leave_the_base_plan_alone(first, tmp_path):
         assert a.astype(object).where(a.notna(), None).values.tolist() == (
             b.astype(object).where(b.notna(), None).values.tolist()
         ), name
+
+
+def _set_setting(path, key, value) -> None:
+    wb = load_workbook(path)
+    ws, tbl = tables.find_table(wb, "tblSettings")
+    loc = tables.locate(ws, tbl)
+    rows = [
+        r
+        for r in range(loc.first_data_row, loc.last_row + 1)
+        if ws.cell(r, loc.first_col).value == key
+    ]
+    ws.cell(rows[0], loc.first_col + 1).value = value
+    wb.save(path)
+
+
+def test_history_periods_keeps_the_first_plan_periods_of_each_item(first, tmp_path):
+    path = tmp_path / "short.xlsx"
+    shutil.copy(first, path)
+    _set_setting(path, "HistoryPeriods", 3)
+    result = snapshot(open_book(path))
+    history = open_book(path).read_table("tblHistory")
+    items = history[history["Kind"].isin(["forecast", "demand plan", "supply plan"])]
+    assert sorted(items["Period"].unique()) == ["2026-01", "2026-02", "2026-03"]
+    assert items.groupby("Kind")["Item"].nunique().to_dict() == {
+        "demand plan": 44, "forecast": 44, "supply plan": 44}  # fmt: skip
+    finance = history[history["Kind"].isin(["revenue", "gross margin"])]
+    assert finance.groupby("Kind")["Period"].nunique().to_dict() == {
+        "gross margin": 18, "revenue": 18}  # fmt: skip
+    # 44 items x 3 kinds x 3 periods + 4 families x 2 kinds x 18 periods + the cycle time
+    assert len(history) == 44 * 3 * 3 + 4 * 2 * 18 + 1
+    assert str(result).startswith(f"cycle 2026-01: {len(history):,} rows to History")
+
+
+def test_snapshot_refused_when_history_would_not_fit_on_a_sheet(first, tmp_path, monkeypatch):
+    from sop_xl.errors import SopError
+    from sop_xl.records import actions
+
+    path = tmp_path / "full.xlsx"
+    shutil.copy(first, path)
+    before = path.read_bytes()
+    monkeypatch.setattr(actions, "EXCEL_ROWS", 2_000)  # a sheet of 2,000 rows, header on row 4
+    with pytest.raises(SopError, match=r"^cannot snapshot: History would hold 2,521 rows, "
+                       r"more than the 1,996 an Excel sheet has room for below its header; "
+                       r"set HistoryPeriods in Settings"):  # fmt: skip
+        snapshot(open_book(path))
+    assert path.read_bytes() == before

@@ -69,7 +69,7 @@ def test_schema_follows_design():
     assert list(schema.SHEET_NAMES) == DESIGN_SHEETS
     for name, columns in DESIGN_COLUMNS.items():
         assert schema.table(name).headers == columns.split(", "), name
-    assert [s.key for s in schema.SETTINGS] == DESIGN_SETTINGS
+    assert [s.key for s in schema.SETTINGS] == DESIGN_SETTINGS + ["HistoryPeriods"]  # ours last
     wide = {t.name for t in schema.TABLES.values() if t.period_columns}
     assert wide == {
         "tblForecast",

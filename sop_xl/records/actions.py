@@ -54,6 +54,8 @@ from sop_xl.workbook.periods import is_period_label, period_range
 from sop_xl.workbook.validate import errors, validate
 
 INPUTS = ("tblItems", "tblActuals", "tblAdjustments", "tblReceipts", "tblResources", "tblBudget")
+EXCEL_ROWS = 1_048_576  # rows on an Excel sheet
+
 PLAN_TABLES = ("tblForecast", "tblDemandPlan", "tblSupplyPlan", "tblFinancePlan")
 TOLERANCE = 0.011  # tables are written to 2 decimals
 RUN_FIRST = "run the cycle (sop-xl run FILE) before the snapshot"
@@ -246,13 +248,18 @@ def check_plan(inputs: CycleInputs, tables: dict[str, pd.DataFrame]) -> None:
 def snapshot_rows(
     inputs: CycleInputs, tables: dict[str, pd.DataFrame], stamp: str, days: float
 ) -> pd.DataFrame:
-    """tblHistory rows of this cycle's plans (see the module docstring for the kinds)."""
+    """tblHistory rows of this cycle's plans (see the module docstring for the kinds).
+
+    Item plans keep their first Settings ``HistoryPeriods`` periods (blank: all of them);
+    family finance plans keep the whole horizon.
+    """
     labels = inputs.labels
     cycle = labels[0]
+    kept = labels[: inputs.settings.get("HistoryPeriods") or len(labels)]
     parts = [
-        ("forecast", grid_of(tables["tblForecast"], "Item", labels)),
-        ("demand plan", grid_of(tables["tblDemandPlan"], "Item", labels)),
-        ("supply plan", grid_of(tables["tblSupplyPlan"], "Item", labels, measure="Production")),
+        ("forecast", grid_of(tables["tblForecast"], "Item", kept)),
+        ("demand plan", grid_of(tables["tblDemandPlan"], "Item", kept)),
+        ("supply plan", grid_of(tables["tblSupplyPlan"], "Item", kept, measure="Production")),
         ("revenue", grid_of(tables["tblFinancePlan"], "Family", labels, measure="Revenue")),
         (
             "gross margin",
@@ -310,6 +317,15 @@ def snapshot(book: Book, *, save: bool = True) -> RecordResult:
     history = reader.read_table("tblHistory")
     period_type = inputs.period_type
     same = parsed_periods(history["Cycle"], period_type) == inputs.periods[0]
+    left = len(history) - int(same.sum())
+    room = EXCEL_ROWS - book.locate("tblHistory").header_row
+    if left + len(rows) > room:
+        raise SopError(
+            f"cannot snapshot: History would hold {left + len(rows):,} rows, more than the "
+            f"{room:,} an Excel sheet has room for below its header; set HistoryPeriods in "
+            f"Settings (3 keeps lag-1 and lag-3 accuracy) or move old cycles' rows to an archive "
+            f"workbook"
+        )
     counts = rows["Kind"].value_counts()
     kinds = ", ".join(f"{k} {counts[k]:,}" for k in pd.unique(rows["Kind"]))
     message = f"cycle {cycle}: {len(rows):,} rows to History ({kinds})"

@@ -622,6 +622,16 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("ABC_B", 0.95, "float", "ABC: cumulative value share of A+B", low=0, high=1),
     Setting("XYZ_X", 0.5, "float", "XYZ: coefficient of variation limit of X", low=0, high=10),
     Setting("XYZ_Y", 1.0, "float", "XYZ: coefficient of variation limit of Y", low=0, high=10),
+    # beyond DESIGN.md's keys
+    Setting(
+        "HistoryPeriods",
+        None,
+        "int",
+        "Plan periods per item each snapshot keeps in History; blank = the whole horizon, "
+        "3 is enough for lag-1 and lag-3 accuracy (a smaller, faster workbook)",
+        low=1,
+        high=104,
+    ),
 )
 
 SETTING_BY_KEY: dict[str, Setting] = {s.key: s for s in SETTINGS}
