@@ -7,6 +7,8 @@ owner, status and dates, what to do on each sheet (with a link to it), and how t
 
 from __future__ import annotations
 
+import math
+
 from openpyxl.formatting.rule import FormulaRule
 from openpyxl.styles import Font, PatternFill
 from openpyxl.worksheet.datavalidation import DataValidation
@@ -124,8 +126,17 @@ def build_start(ws: Worksheet) -> None:
         ws.cell(i, 2, sheet.who).style = "SOP Output text"
         for j in (4, 5, 7):
             ws.cell(i, j).style = "SOP Output text"
-        ws.cell(i, 3, ", ".join(sheet.tables)).style = "SOP Output text"
-        ws.cell(i, 6, sheet.purpose).style = "SOP Output text"
+        lines = 1
+        for col, text, chars in (
+            (3, ", ".join(sheet.tables), sum(WIDTHS[2:5])),
+            (6, sheet.purpose, sum(WIDTHS[5:7])),
+        ):
+            cell = ws.cell(i, col, text)
+            cell.style = "SOP Output text"
+            cell.alignment = cell.alignment.copy(wrap_text=True, vertical="top")
+            lines = max(lines, math.ceil(len(text) / (chars - 2)))  # long text wraps in place
+        if lines > 1:
+            ws.row_dimensions[i].height = 13.5 * lines
         ws.merge_cells(start_row=i, start_column=3, end_row=i, end_column=5)
         ws.merge_cells(start_row=i, start_column=6, end_row=i, end_column=7)
 
