@@ -30,7 +30,14 @@ from sop_xl.files import atomic_path
 from sop_xl.macros import MACROS
 from sop_xl.vba_project import WORKBOOK_BASE, VbaModule, vba_project_bin
 
-RIBBON_DIR = Path(__file__).resolve().parents[1] / "workbook_templates" / "ribbon"
+# The ribbon's text sources live in workbook_templates/ribbon; a wheel carries them inside the
+# package as sop_xl/_ribbon (pyproject.toml, force-include), so build-addin works from either.
+_PACKAGED = Path(__file__).resolve().parent / "_ribbon"
+RIBBON_DIR = (
+    _PACKAGED
+    if _PACKAGED.is_dir()
+    else Path(__file__).resolve().parents[1] / "workbook_templates" / "ribbon"
+)
 ADDIN_NAME = "sop_xl.xlam"
 TEMPLATE_NAME = "sop_template.xlsm"
 VBA_PROJECT_NAME = "SopXl"
