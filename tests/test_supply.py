@@ -1,5 +1,7 @@
 """Supply: projected inventory, days of supply, production plans, capacity load."""
 
+import math
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -118,8 +120,39 @@ def test_moq_raises_each_production_then_lots_round_it():
     plan = production_plan([50, 80, 120], 40, moq=60, lot_size=25)
     assert plan.production.tolist() == [75.0, 75.0, 75.0]
     assert production_plan([0, 0], 0, moq=100).production.tolist() == [0.0, 0.0]
-    level = production_plan([10, 10, 10], 0, strategy="level", moq=50)
-    assert level.production.tolist() == [50.0, 50.0, 50.0]
+    # floating-point residue is no need: stock 0.3 covers 0.1 + 0.2, nothing is ordered
+    assert production_plan([0.1, 0.2, 0.0], 0.3, moq=500).production.tolist() == [0.0] * 3
+
+
+def test_level_with_moq_or_lots_produces_in_campaigns():
+    # need 20 + 18 x 10 = 200, level 11.1 a period: MOQ 100 when production falls behind the
+    # level line, in periods 1 and 10; the last period ends at the safety stock
+    plan = production_plan([10] * 18, 0, safety_stock=20, strategy="level", moq=100)
+    assert plan.production.tolist() == [100.0] + [0.0] * 8 + [100.0] + [0.0] * 8
+    assert plan.on_hand[-1] == pytest.approx(20.0)
+    # lots of 25 against a level line of 10 a period: 25 at 10, 30 and 60 cumulative
+    plan = production_plan([10] * 6, 0, strategy="level", lot_size=25)
+    assert plan.production.tolist() == [25.0, 0.0, 25.0, 0.0, 0.0, 25.0]
+    assert production_plan([10, 10, 10], 0, strategy="level", moq=50).production.tolist() == [
+        50.0, 0.0, 0.0]  # fmt: skip
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    demand=st.lists(st.floats(0, 500), min_size=1, max_size=12),
+    opening=st.floats(0, 300),
+    ss=st.floats(0, 100),
+    moq=st.floats(0, 400),
+    lot=st.sampled_from([None, 10.0, 25.0]),
+)
+def test_level_campaigns_stay_within_one_campaign_of_the_need(demand, opening, ss, moq, lot):
+    plan = production_plan(demand, opening, safety_stock=ss, strategy="level", moq=moq,
+                           lot_size=lot)  # fmt: skip
+    need = max(0.0, ss + sum(demand) - opening)
+    made = float(plan.production.sum())
+    assert made >= need - 1e-6
+    campaign = max(math.ceil(moq / lot - 1e-9) * lot, lot) if lot else moq  # MOQ in whole lots
+    assert made < need + campaign + 1e-6 or need <= 1e-6
 
 
 @settings(max_examples=40, deadline=None)

@@ -17,8 +17,9 @@ Per item, over the plan periods:
   3. ``demand_sd``: the standard deviation of the item's demand history (new items).
 
 - **Production** per the Settings Strategy (chase, level or capacity on tblResources hours),
-  each period that produces makes at least the item's MOQ, rounded up to its LotSize
-  (:func:`sop_xl.supply.production_plan_table`); open receipts (tblReceipts)
+  each period that produces makes at least the item's MOQ, rounded up to its LotSize (level
+  produces in such campaigns; under capacity, a period's share of an overloaded resource may be
+  less) (:func:`sop_xl.supply.production_plan_table`); open receipts (tblReceipts)
   count as supply before production is planned (the plan runs on demand - receipts).
   End-of-life items get no production and no safety stock.
 - **Projected on-hand** I_t = I_(t-1) + receipts_t + production_t - demand_t from tblItems

@@ -20,6 +20,7 @@ from sop_xl.supply.projection import _match, _opening, _rows
 
 STRATEGIES = ("chase", "level", "capacity")
 _ROUNDING = 1e-9  # lot counts within this of a whole number are that number
+_CRUMB = 1e-6  # units: a need smaller than this is floating-point residue, not a need
 
 
 @dataclass(frozen=True)
@@ -48,7 +49,11 @@ def _lots(
     quantity: np.ndarray, lot: np.ndarray | None, moq: np.ndarray | None = None
 ) -> np.ndarray:
     """Raise each positive quantity to its minimum (MOQ), then round it up to a multiple of
-    its lot size (0 = no minimum, no rounding)."""
+    its lot size (0 = no minimum, no rounding). A need below :data:`_CRUMB` units is no need:
+    floating-point residue must not trigger a whole MOQ."""
+    if lot is None and moq is None:
+        return quantity
+    quantity = np.where(quantity > _CRUMB, quantity, 0.0)
     if moq is not None:
         quantity = np.where(quantity > 0, np.maximum(quantity, moq), quantity)
     if lot is None:
@@ -83,10 +88,23 @@ def _level(
     lot: np.ndarray | None,
     moq: np.ndarray | None = None,
 ) -> np.ndarray:
-    """The same quantity every period so that the last period ends at SS (never below 0)."""
+    """The same quantity q every period so that the last period ends at SS (never below 0).
+
+    With a lot size or an MOQ, production comes in campaigns: a period produces (a whole
+    number of lots, at least the MOQ) only when cumulative production has fallen behind the
+    level line q x periods, so the total stays within one campaign of the need instead of
+    rounding every period up.
+    """
     periods = demand.shape[1]
-    quantity = _lots(np.maximum(0.0, (stock + demand.sum(axis=1) - opening) / periods), lot, moq)
-    return np.repeat(quantity[:, None], periods, axis=1)
+    quantity = np.maximum(0.0, (stock + demand.sum(axis=1) - opening) / periods)
+    if lot is None and moq is None:
+        return np.repeat(quantity[:, None], periods, axis=1)
+    production = np.zeros_like(demand)
+    made = np.zeros(demand.shape[0])
+    for t in range(periods):
+        production[:, t] = _lots(np.maximum(0.0, quantity * (t + 1) - made), lot, moq)
+        made = made + production[:, t]
+    return production
 
 
 def _constrain(
@@ -181,8 +199,12 @@ def production_plan(
     -----
     - chase: P_t = max(0, demand_t + SS - I_(t-1)); with a lot size each P_t > 0 is rounded
       up to a multiple and chase continues from the higher inventory.
-    - level: P = max(0, (SS + sum(demand) - I_0) / T) every period (rounded up to a lot);
-      backlog in between is allowed and shows in ``on_hand``.
+    - level: P = max(0, (SS + sum(demand) - I_0) / T) every period; backlog in between is
+      allowed and shows in ``on_hand``. With a lot size or MOQ it produces in campaigns: a
+      whole number of lots (at least the MOQ) whenever cumulative production falls behind
+      P x periods.
+    - MOQ: each P_t > 0 of chase is at least the MOQ (then rounded up to a lot); under
+      ``capacity`` a period's share of scarce capacity may be less.
     - capacity: chase, then what exceeds capacity_t is built in the latest earlier periods
       with spare capacity (with a lot size, capacity counts in whole lots); what still does not
       fit is ``unmet`` and shows as negative ``on_hand``.
