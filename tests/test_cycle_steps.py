@@ -343,7 +343,7 @@ def test_history_rows_that_name_no_cycle_period_or_quantity_are_skipped():
     raw = raw_tables()
     raw["tblHistory"] = pd.DataFrame(
         [("2025-12", "t", "Forecast ", "A", "2026-01", 110.0),
-         ("2025-12", "t", "forecast", "A", "2026-02", None),  # blank: kept as NaN
+         ("2025-12", "t", "forecast", "A", "2026-02", None),  # blank: skipped
          ("2025-12", "t", "forecast", "A", "2026-03", "n/a"),  # text: skipped
          ("note", "t", "forecast", "A", "2026-01", 5.0),  # no cycle: skipped
          (dt.datetime(2025, 11, 1), "t", "demand plan", "B", "2026-01", "300")],
@@ -351,11 +351,7 @@ def test_history_rows_that_name_no_cycle_period_or_quantity_are_skipped():
     )  # fmt: skip
     settings, _ = parse_settings(raw["tblSettings"])
     history = cycle_inputs(raw, settings).history
-    assert history["kind"].tolist() == ["forecast", "forecast", "demand plan"]
-    assert history["cycle"].tolist() == [pd.Timestamp("2025-12-01")] * 2 + [
-        pd.Timestamp("2025-11-01")
-    ]
-    assert history["period"].tolist() == [pd.Timestamp("2026-01-01"), pd.Timestamp("2026-02-01"),
-                                          pd.Timestamp("2026-01-01")]  # fmt: skip
-    assert history["qty"].iloc[0] == 110.0 and np.isnan(history["qty"].iloc[1])
-    assert history["qty"].iloc[2] == 300.0
+    assert history["kind"].tolist() == ["forecast", "demand plan"]
+    assert history["cycle"].tolist() == [pd.Timestamp("2025-12-01"), pd.Timestamp("2025-11-01")]
+    assert history["period"].tolist() == [pd.Timestamp("2026-01-01")] * 2
+    assert history["qty"].tolist() == [110.0, 300.0]

@@ -238,18 +238,20 @@ def parsed_periods(values: pd.Series, period_type: str) -> pd.Series:
 
     Parses each distinct value once: a history of a million rows names a few dozen periods.
 
-    >>> parsed_periods(pd.Series(["2026-01", "note", "2026-01"]), "Month").tolist()
-    [Timestamp('2026-01-01 00:00:00'), NaT, Timestamp('2026-01-01 00:00:00')]
+    >>> parsed_periods(pd.Series(["2026-01", "note", None, float("nan"), "2026-01"]),
+    ...                "Month").tolist()
+    [Timestamp('2026-01-01 00:00:00'), NaT, NaT, NaT, Timestamp('2026-01-01 00:00:00')]
     """
-    parsed: dict[Any, Any] = {}
-    for value in pd.unique(values.to_numpy(dtype=object)):
-        try:
-            parsed[value] = parse_period(value, period_type)
-        except (SopError, TypeError, ValueError):
-            parsed[value] = pd.NaT
-    return pd.Series(
-        pd.to_datetime([parsed[v] for v in values.to_numpy(dtype=object)]), index=values.index
-    )
+    codes, distinct = pd.factorize(values.to_numpy(dtype=object))  # blanks get code -1
+    parsed = [_period_or_nat(value, period_type) for value in distinct] + [pd.NaT]
+    return pd.Series(pd.to_datetime([parsed[c] for c in codes]), index=values.index)
+
+
+def _period_or_nat(value: Any, period_type: str) -> Any:
+    try:
+        return parse_period(value, period_type)
+    except (SopError, TypeError, ValueError):
+        return pd.NaT
 
 
 def _history(frame: pd.DataFrame | None, period_type: str) -> pd.DataFrame:
@@ -257,8 +259,7 @@ def _history(frame: pd.DataFrame | None, period_type: str) -> pd.DataFrame:
     columns = ["cycle", "kind", "item", "period", "qty"]
     if frame is None or frame.empty:
         return pd.DataFrame(columns=columns)
-    qty = pd.to_numeric(frame["Qty"], errors="coerce")
-    text_qty = qty.isna() & ~frame["Qty"].map(is_blank)  # a blank Qty stays NaN
+    qty = pd.to_numeric(frame["Qty"], errors="coerce")  # text and blanks: NaN, skipped
     out = pd.DataFrame(
         {
             "cycle": parsed_periods(frame["Cycle"], period_type),
@@ -268,7 +269,7 @@ def _history(frame: pd.DataFrame | None, period_type: str) -> pd.DataFrame:
             "qty": qty.astype(float),
         }
     )
-    keep = out["cycle"].notna() & out["period"].notna() & ~text_qty
+    keep = out["cycle"].notna() & out["period"].notna() & out["qty"].notna()
     return out[keep].reset_index(drop=True)
 
 
