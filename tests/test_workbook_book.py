@@ -323,3 +323,33 @@ def test_formulas_keep_rows_at_their_height():
     ws = book.workbook[loc.sheet]
     assert ws.cell(loc.first_data_row, loc.first_col + loc.headers.index("Status")).value == status
     assert ws.row_dimensions[loc.first_data_row].height is None
+
+
+def test_rows_beside_an_input_table_keep_their_users_height():
+    """A planner's three-line comment in tblAdjustments (row made 40.5 pt tall by hand) keeps
+    its height when tblDemandPlan beside it is rewritten; short multi-line output text grows
+    its row."""
+    import pandas as pd
+    from openpyxl.styles import Alignment
+
+    from sop_xl.workbook.book import new_book
+
+    book = new_book()
+    adj = book.locate("tblAdjustments")
+    ws = book.workbook[adj.sheet]
+    row = adj.first_data_row
+    cell = ws.cell(
+        row, adj.first_col + adj.headers.index("Comment"), "agreed\nwith sales\nsee mail"
+    )
+    cell.alignment = Alignment(wrap_text=True)
+    ws.row_dimensions[row].height = 40.5
+    book.write_table("tblDemandPlan", pd.DataFrame({"Item": ["A", "B"], "Family": ["F", "F"]}))
+    assert ws.row_dimensions[row].height == 40.5
+    book.write_table("tblDemandPlan", pd.DataFrame({"Item": ["A"], "Family": ["F"]}))
+    assert ws.row_dimensions[row].height == 40.5
+
+    rec = book.locate("tblReconciliation")
+    frame = pd.DataFrame([dict.fromkeys(rec.headers, 0) | {"Family": "F", "Period": "2026-01",
+                          "Flag": "", "DecisionNeeded": "a\nb\nc"}])  # fmt: skip
+    book.write_table("tblReconciliation", frame)
+    assert book.workbook[rec.sheet].row_dimensions[rec.first_data_row].height == 3 * 13.5

@@ -8,9 +8,10 @@ owner, status and dates, what to do on each sheet (with a link to it), and how t
 from __future__ import annotations
 
 import math
+from copy import copy
 
 from openpyxl.formatting.rule import FormulaRule
-from openpyxl.styles import Font, PatternFill
+from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.worksheet.worksheet import Worksheet
@@ -29,6 +30,15 @@ def _setting(key: str) -> str:
 def _header(ws: Worksheet, row: int, headers: tuple[str, ...], role: str = "output") -> None:
     for j, text in enumerate(headers, start=1):
         ws.cell(row, j, text).style = styles.header_style_name(role)  # type: ignore[arg-type]
+
+
+def _wrapped(alignment: Alignment, **changes: str) -> Alignment:
+    """A copy of ``alignment`` with its text wrapped (and any other ``changes``)."""
+    wrapped = copy(alignment)
+    wrapped.wrap_text = True
+    for name, value in changes.items():
+        setattr(wrapped, name, value)
+    return wrapped
 
 
 def build_start(ws: Worksheet) -> None:
@@ -81,7 +91,7 @@ def build_start(ws: Worksheet) -> None:
             cell = ws.cell(i, j, value)
             cell.style = styles.style_name(role, kind)  # type: ignore[arg-type]
         ws.cell(i, 7).style = "SOP Output text"
-        ws.cell(i, 7).alignment = ws.cell(i, 7).alignment.copy(wrap_text=True)
+        ws.cell(i, 7).alignment = _wrapped(ws.cell(i, 7).alignment)
         ws.row_dimensions[i].height = 28
     last = STEP_ROW + len(schema.CYCLE_STEPS)
     status = f"C{STEP_ROW + 1}:C{last}"
@@ -133,7 +143,7 @@ def build_start(ws: Worksheet) -> None:
         ):
             cell = ws.cell(i, col, text)
             cell.style = "SOP Output text"
-            cell.alignment = cell.alignment.copy(wrap_text=True, vertical="top")
+            cell.alignment = _wrapped(cell.alignment, vertical="top")
             lines = max(lines, math.ceil(len(text) / (chars - 2)))  # long text wraps in place
         if lines > 1:
             ws.row_dimensions[i].height = 13.5 * lines

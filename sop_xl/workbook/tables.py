@@ -264,7 +264,11 @@ def _fit(ws: Worksheet, col: int) -> int:
 
 def _lines(value: Any, fit: int) -> int:
     """Lines a wrapped text takes in a column showing ``fit`` characters; formulas take one."""
-    if not isinstance(value, str) or len(value) <= fit or value.startswith("="):
+    if (
+        not isinstance(value, str)
+        or value.startswith("=")
+        or (len(value) <= fit and "\n" not in value)
+    ):
         return 1
     return sum(max(1, math.ceil(len(part) / fit)) for part in value.split("\n"))
 
@@ -273,26 +277,39 @@ def _fit_rows(ws: Worksheet, rows: range) -> None:
     """Row heights fit the wrapped text of every table on the sheet, in ``rows``.
 
     Tables side by side share rows, so a row is as tall as its longest wrapped text in any
-    of them, and goes back to the default height when none is left (a rerun shrinks it).
+    of them, and goes back to the default height when none is left (a rerun shrinks it) --
+    unless it crosses a filled row of an input table: that row keeps the height its user gave
+    it.
     """
-    spans = [range_boundaries(tbl.ref) for tbl in dict.values(ws.tables)]
+    spans = [
+        (*range_boundaries(tbl.ref), _role(tbl.displayName) == "input")
+        for tbl in dict.values(ws.tables)
+    ]
     fits: dict[int, int] = {}
     for r in rows:
-        lines = 1
-        for c1, r1, c2, r2 in spans:
+        lines, user_row = 1, False
+        for c1, r1, c2, r2, is_input in spans:
             if not r1 < r <= r2:
                 continue
             for c in range(c1, c2 + 1):
                 value = ws.cell(r, c).value
+                user_row = user_row or (is_input and value is not None)
                 if not isinstance(value, str):
                     continue
                 fit = fits.get(c) or fits.setdefault(c, _fit(ws, c))
-                if len(value) > fit and ws.cell(r, c).alignment.wrap_text:
+                if _lines(value, fit) > 1 and ws.cell(r, c).alignment.wrap_text:
                     lines = max(lines, _lines(value, fit))
-        if lines > 1:
-            ws.row_dimensions[r].height = LINE_HEIGHT * lines
-        elif r in ws.row_dimensions and (ws.row_dimensions[r].height or 0) > LINE_HEIGHT:
-            ws.row_dimensions[r].height = None
+        height = (ws.row_dimensions[r].height if r in ws.row_dimensions else None) or 0
+        wanted = LINE_HEIGHT * lines if lines > 1 else None
+        if user_row:  # grow only
+            wanted = max(height, wanted or 0) or None
+        if wanted != (height or None):
+            ws.row_dimensions[r].height = wanted
+
+
+def _role(table: str) -> str:
+    spec = schema.TABLES.get(table)
+    return spec.role if spec else "output"
 
 
 def _write_totals(ws: Worksheet, old: Location, new: Location, spec: schema.Table) -> None:
