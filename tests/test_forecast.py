@@ -81,7 +81,7 @@ def test_hw_mul_needs_positive_history():
 # ---------------------------------------------------------------------------------------------
 # auto
 # ---------------------------------------------------------------------------------------------
-def test_auto_combines_three_models_on_regular_demand():
+def test_auto_combines_its_members_on_regular_demand():
     f = forecast(seasonal_series(), 18)
     assert f.method == "combo(" + ",".join(COMBINATION) + ")"
     members = [forecast(seasonal_series(), 18, method=m).mean for m in ("theta",)]

@@ -79,7 +79,7 @@ def test_sop_forecast_table_reads_serial_dates_and_text_periods():
 def test_sop_method_names_the_choice_of_auto():
     assert sop_udfs.sop_method(column([0, 0, 4, 0, 0, 0, 3, 0, 0, 5, 0, 0])) == "sba"
     assert sop_udfs.sop_method(column([0, 0, 0])) == "zero"
-    assert sop_udfs.sop_method(column(SEASONAL)) == "combo(ets_damped,dotm,theta,ces)"
+    assert sop_udfs.sop_method(column(SEASONAL)) == "combo(ets_damped,dotm,theta,ces,snaive)"
 
 
 @pytest.mark.parametrize(
