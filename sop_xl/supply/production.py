@@ -20,7 +20,7 @@ from sop_xl.supply.projection import _match, _opening, _rows
 
 STRATEGIES = ("chase", "level", "capacity")
 _ROUNDING = 1e-9  # lot counts within this of a whole number are that number
-_CRUMB = 1e-6  # units: a need smaller than this is floating-point residue, not a need
+_CRUMB = 1e-9  # units: a need smaller than this is floating-point residue, not a need
 
 
 @dataclass(frozen=True)
