@@ -195,8 +195,8 @@ TABLES: dict[str, Table] = {
             (
                 C("Item", "text", 12, "Item code"),
                 C("Family", "text", 14, "Product family"),
-                C("Method", "text", 9, "Forecast method used"),
-                C("Pattern", "text", 12, "Demand pattern (smooth/erratic/intermittent/lumpy)"),
+                C("Method", "text", 15, "Forecast method used"),
+                C("Pattern", "text", 14, "Demand pattern (smooth/erratic/intermittent/lumpy)"),
                 C("ABC", "text", 6, "Value class"),
                 C("XYZ", "text", 6, "Variability class"),
                 C("HoldoutWAPE", "percent", 13, "Accuracy on the holdout periods (WAPE)"),
