@@ -59,6 +59,7 @@ def fill_stand_in_outputs(path: Path) -> None:
     items = book.read_table("tblItems").set_index("Item")
     actuals = book.read_table("tblActuals")
     actuals["Period"] = pd.to_datetime(actuals["Period"])
+    actuals["Qty"] = actuals["Qty"].astype(float)  # cells come back as objects
     settings = book.settings()
     plan = period_range(settings["CycleStart"], settings["Horizon"])
     labels = [period_label(p) for p in plan]
