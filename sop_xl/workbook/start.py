@@ -7,7 +7,6 @@ owner, status and dates, what to do on each sheet (with a link to it), and how t
 
 from __future__ import annotations
 
-import math
 from copy import copy
 
 from openpyxl.formatting.rule import FormulaRule
@@ -16,7 +15,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.worksheet.worksheet import Worksheet
 
-from sop_xl.workbook import schema, styles
+from sop_xl.workbook import schema, styles, tables
 
 STEP_ROW = 10  # header of the steps block
 HEADERS = ("Step", "Owner", "Status", "Start", "Due", "Sheets", "What to do")
@@ -144,9 +143,9 @@ def build_start(ws: Worksheet) -> None:
             cell = ws.cell(i, col, text)
             cell.style = "SOP Output text"
             cell.alignment = _wrapped(cell.alignment, vertical="top")
-            lines = max(lines, math.ceil(len(text) / (chars - 2)))  # long text wraps in place
+            lines = max(lines, tables.wrapped_lines(text, chars - 2))  # wraps in place
         if lines > 1:
-            ws.row_dimensions[i].height = 13.5 * lines
+            ws.row_dimensions[i].height = tables.LINE_HEIGHT * lines
         ws.merge_cells(start_row=i, start_column=3, end_row=i, end_column=5)
         ws.merge_cells(start_row=i, start_column=6, end_row=i, end_column=7)
 

@@ -227,7 +227,7 @@ def write_rows(
             if key not in style_cache:
                 style_cache[key] = style_name(role, kind)  # type: ignore[arg-type]
             cell.style = style_cache[key]
-            if kind == "text" and _lines(cell.value, fits[j]) > 1:
+            if kind == "text" and wrapped_lines(cell.value, fits[j]) > 1:
                 # long text wraps in its column instead of running over the cells beside it
                 cell.alignment = WRAPPED
         for k, (_, head) in enumerate(user_cols):
@@ -262,7 +262,7 @@ def _fit(ws: Worksheet, col: int) -> int:
     return max(1, int((ws.column_dimensions[get_column_letter(col)].width or 8.43) * 1.1) - 2)
 
 
-def _lines(value: Any, fit: int) -> int:
+def wrapped_lines(value: Any, fit: int) -> int:
     """Lines a wrapped text takes in a column showing ``fit`` characters; formulas take one."""
     if (
         not isinstance(value, str)
@@ -292,13 +292,14 @@ def _fit_rows(ws: Worksheet, rows: range) -> None:
             if not r1 < r <= r2:
                 continue
             for c in range(c1, c2 + 1):
-                value = ws.cell(r, c).value
-                user_row = user_row or (is_input and value is not None)
-                if not isinstance(value, str):
+                cell = ws.cell(r, c)
+                user_row = user_row or (is_input and cell.value is not None)
+                if not isinstance(cell.value, str):
                     continue
                 fit = fits.get(c) or fits.setdefault(c, _fit(ws, c))
-                if _lines(value, fit) > 1 and ws.cell(r, c).alignment.wrap_text:
-                    lines = max(lines, _lines(value, fit))
+                needed = wrapped_lines(cell.value, fit)
+                if needed > 1 and cell.alignment.wrap_text:
+                    lines = max(lines, needed)
         height = (ws.row_dimensions[r].height if r in ws.row_dimensions else None) or 0
         wanted = LINE_HEIGHT * lines if lines > 1 else None
         if user_row:  # grow only
