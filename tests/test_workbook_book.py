@@ -251,6 +251,13 @@ def test_open_book_errors(tmp_path):
         open_book(bad)
 
 
+def _reconciliation_row(family: str, decision: str) -> dict:
+    """A tblReconciliation row of ones and zeros with this family and decision text."""
+    return {"Family": family, "Period": "2026-06", "Demand": 1, "Supply": 1, "Gap": 0,
+            "Revenue": 1, "Budget": 1, "GapToBudget": 0, "GrossMargin": 1, "Flag": "",
+            "DecisionNeeded": decision}  # fmt: skip
+
+
 def test_long_text_wraps_in_its_column_instead_of_running_over(tmp_path):
     """A DecisionNeeded text wider than its column wraps, and its row grows to show it."""
     import pandas as pd
@@ -260,34 +267,7 @@ def test_long_text_wraps_in_its_column_instead_of_running_over(tmp_path):
     book = new_book()
     long_text = "Approve 260 h overtime on MOULD, pre-build or cut 6,464 units of Garden in 2026-06"
     frame = pd.DataFrame(
-        [
-            {
-                "Family": "Garden",
-                "Period": "2026-06",
-                "Demand": 1,
-                "Supply": 1,
-                "Gap": 0,
-                "Revenue": 1,
-                "Budget": 1,
-                "GapToBudget": 0,
-                "GrossMargin": 1,
-                "Flag": "",
-                "DecisionNeeded": long_text,
-            },
-            {
-                "Family": "Kitchen",
-                "Period": "2026-06",
-                "Demand": 1,
-                "Supply": 1,
-                "Gap": 0,
-                "Revenue": 1,
-                "Budget": 1,
-                "GapToBudget": 0,
-                "GrossMargin": 1,
-                "Flag": "",
-                "DecisionNeeded": "none",
-            },
-        ]
+        [_reconciliation_row("Garden", long_text), _reconciliation_row("Kitchen", "none")]
     )
     book.write_table("tblReconciliation", frame)
     loc = book.locate("tblReconciliation")
@@ -349,7 +329,5 @@ def test_rows_beside_an_input_table_keep_their_users_height():
     assert ws.row_dimensions[row].height == 40.5
 
     rec = book.locate("tblReconciliation")
-    frame = pd.DataFrame([dict.fromkeys(rec.headers, 0) | {"Family": "F", "Period": "2026-01",
-                          "Flag": "", "DecisionNeeded": "a\nb\nc"}])  # fmt: skip
-    book.write_table("tblReconciliation", frame)
+    book.write_table("tblReconciliation", pd.DataFrame([_reconciliation_row("F", "a\nb\nc")]))
     assert book.workbook[rec.sheet].row_dimensions[rec.first_data_row].height == 3 * 13.5
