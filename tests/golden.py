@@ -1,0 +1,88 @@
+"""Every output table of a workbook as plain values, to compare runs cell by cell.
+
+``python tests/golden.py WORKBOOK OUT.json`` writes them (the reference in ``tests/data`` was
+written from ``sop-xl demo`` at commit 5461547, before the cycle pipeline was restructured);
+:func:`differences` lists where two captures disagree. Tables that hold the time of a run
+(tblLog, tblHistory's SnapshotTime) are left out or blanked.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+import sys
+from pathlib import Path
+from typing import Any
+
+from openpyxl import load_workbook
+
+from sop_xl.workbook import schema, tables
+
+SKIP = {"tblLog"}
+TIMES = {"SnapshotTime", "MovedTime"}
+TOLERANCE = 1e-6  # relative, for numbers: the same arithmetic on another CPU may differ in the last bits
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, (dt.datetime, dt.date)):
+        return value.isoformat()
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    return value
+
+
+def capture(path: str | Path) -> dict[str, list[list[Any]]]:
+    """Header and body rows of every output table in the workbook at ``path``."""
+    wb = load_workbook(path)
+    out: dict[str, list[list[Any]]] = {}
+    for name in sorted(tables.all_tables(wb)):
+        spec = schema.TABLES.get(name)
+        if spec is None or spec.role != "output" or name in SKIP:
+            continue
+        ws, tbl = tables.find_table(wb, name)
+        loc = tables.locate(ws, tbl)
+        rows = []
+        for r in range(loc.header_row, loc.last_row + 1):
+            row = [_plain(ws.cell(r, c).value) for c in range(loc.first_col, loc.last_col + 1)]
+            rows.append(row)
+        blank = [j for j, h in enumerate(rows[0]) if h in TIMES]
+        for row in rows[1:]:
+            for j in blank:
+                row[j] = None
+        out[name] = rows
+    return out
+
+
+def _same(a: Any, b: Any) -> bool:
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)) and not isinstance(a, bool):
+        return math.isclose(a, b, rel_tol=TOLERANCE, abs_tol=TOLERANCE)
+    return a == b
+
+
+def differences(
+    expected: dict[str, list[list[Any]]], actual: dict[str, list[list[Any]]], limit: int = 20
+) -> list[str]:
+    """Where ``actual`` differs from ``expected``: table, row, column, both values."""
+    found: list[str] = []
+    for name in sorted(set(expected) | set(actual)):
+        if name not in actual or name not in expected:
+            found.append(f"{name}: only in {'expected' if name in expected else 'actual'}")
+            continue
+        a, b = expected[name], actual[name]
+        if len(a) != len(b):
+            found.append(f"{name}: {len(a)} rows expected, {len(b)} now")
+        for i, (ra, rb) in enumerate(zip(a, b)):
+            if len(ra) != len(rb):
+                found.append(f"{name} row {i}: {len(ra)} columns expected, {len(rb)} now")
+                continue
+            for j, (va, vb) in enumerate(zip(ra, rb)):
+                if not _same(va, vb):
+                    found.append(f"{name} row {i} {a[0][j]}: expected {va!r}, got {vb!r}")
+                    if len(found) >= limit:
+                        return found
+    return found
+
+
+if __name__ == "__main__":
+    Path(sys.argv[2]).write_text(json.dumps(capture(sys.argv[1]), indent=0))
