@@ -21,8 +21,6 @@ its message. Each returns a :class:`MacroResult` (what a test or a caller in Pyt
 from __future__ import annotations
 
 import datetime as dt
-import importlib
-import importlib.util
 import logging
 import sys
 import time
@@ -254,24 +252,14 @@ def validate_inputs(book: xw.Book | None = None) -> MacroResult:
     return _run(book, "validate inputs", work)
 
 
-def _records(function: str) -> Callable[..., Any] | None:
-    """``sop_xl.records.<function>`` once the records module exists (issue 6), else None."""
-    if importlib.util.find_spec("sop_xl.records") is None:
-        return None
-    return getattr(importlib.import_module("sop_xl.records"), function, None)
-
-
 def _records_work(function: str) -> Work:
+    """The work of a records button: ``sop_xl.cycle.<function>`` (snapshot, roll_forward)."""
+
     def work(live: XlwingsBook) -> _Outcome:
-        run = _records(function)
-        if run is None:
-            raise _Stopped(
-                "not available yet: this version of sop-xl has no records module "
-                f"(sop_xl.records.{function})"
-            )
-        result = run(live)
-        logged = bool(getattr(result, "logged", False))  # the records write their own Log row
-        return _Outcome(int(getattr(result, "rows", 0) or 0), str(result), logged=logged)
+        from sop_xl import cycle
+
+        result = getattr(cycle, function)(live)
+        return _Outcome(result.rows, str(result), logged=result.logged)
 
     return work
 

@@ -21,7 +21,9 @@ from sop_xl.workbook import schema, tables
 
 SKIP = {"tblLog"}
 TIMES = {"SnapshotTime", "MovedTime"}
-TOLERANCE = 1e-6  # relative, for numbers: the same arithmetic on another CPU may differ in the last bits
+TOLERANCE = (
+    1e-6  # relative, for numbers: the same arithmetic on another CPU may differ in the last bits
+)
 
 
 def _plain(value: Any) -> Any:

@@ -176,7 +176,7 @@ def test_a_failing_step_writes_nothing(tmp_path, monkeypatch):
     def boom(*args, **kwargs):
         raise SopError("capacity exploded")
 
-    monkeypatch.setattr("sop_xl.cycle.runner.capacity_step", boom)
+    monkeypatch.setattr("sop_xl.cycle.steps.capacity_step", boom)
     with pytest.raises(SopError, match="capacity exploded"):
         run_cycle(open_book(path), n_jobs=1)
     assert path.read_bytes() == data

@@ -195,7 +195,7 @@ def test_without_a_book_the_caller_is_used(demo_path):
 
 def test_records_buttons_snapshot_and_roll_forward(cycled_path, tmp_path):
     """Issue 6: the buttons run sop_xl.records on the live book; the file gets the same cells."""
-    from sop_xl.records import snapshot
+    from sop_xl.cycle import snapshot
 
     assert HAS_RECORDS
     xbook = remote_book(cycled_path)

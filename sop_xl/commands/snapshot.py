@@ -2,7 +2,7 @@
 
 Refuses (exit 1, one line, the file untouched) when the inputs have errors or the plan is
 missing, invalid or stale (run the cycle first). A second snapshot of the same cycle replaces
-its rows and says so. See :mod:`sop_xl.records.actions`.
+its rows and says so. See :mod:`sop_xl.cycle.actions`.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 @command("snapshot", "Archive this cycle's plans to History (for lag accuracy).", add_arguments)
 def run(args: argparse.Namespace) -> int:
-    from sop_xl.records import snapshot
+    from sop_xl.cycle import snapshot
     from sop_xl.workbook.book import open_book
 
     result = snapshot(open_book(args.file))

@@ -1,8 +1,8 @@
 """Snapshot and roll forward: the two record actions on a workbook (CLI and ribbon buttons).
 
-Both follow the runner's order, so bad input changes nothing: validate, read, check, compute
-everything, then write, append one Log row and save (a file atomically; a live book on the
-macro's commit).
+Both are one transaction (:func:`sop_xl.cycle.transaction.transact`), as a run of the cycle
+is, so bad input changes nothing: validate, read, check, compute everything, then write, append
+one Log row and save (a file atomically; a live book on the macro's commit).
 
 **Snapshot** archives the cycle's plans into tblHistory, tagged with the cycle (its first plan
 period, ``YYYY-MM``) and the time. Kinds: ``forecast`` (tblForecast), ``demand plan``
@@ -14,7 +14,8 @@ rows and says so; other cycles' rows are not touched.
 A snapshot is refused when the plan is *invalid* (input errors; a plan table empty or holding a
 non-number) or *stale*: its periods are not the cycle's (the first period is not CycleStart, or
 not Horizon of them), or the inputs changed after the last run: the demand, supply and finance
-steps, run again from the stored forecast on the inputs as they are now, do not give the tables
+steps (the registry's, :mod:`sop_xl.cycle.steps`), run again from the stored forecast on the
+inputs as they are now, do not give the tables
 in the workbook (adjustments, receipts, items, prices, budget, settings changed), or the actuals
 differ from those the KPI trend was computed with (a new month pasted, history edited).
 
@@ -31,7 +32,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -41,19 +41,16 @@ import pandas as pd
 from openpyxl.formula.translate import Translator
 from openpyxl.utils import get_column_letter
 
-from sop_xl.cycle.demand import demand_step
-from sop_xl.cycle.finance import finance_step
-from sop_xl.cycle.inputs import CycleInputs, cycle_inputs, grid_of, parsed_periods
-from sop_xl.cycle.supply_plan import supply_step
+from sop_xl.cycle.inputs import CycleInputs, grid_of, parsed_periods
+from sop_xl.cycle.steps import compute
+from sop_xl.cycle.transaction import Planned, Session, Writes, transact
 from sop_xl.errors import SopError
-from sop_xl.records.cells import read_block, reset_steps, start_steps, write_block
+from sop_xl.workbook.cells import read_block, reset_block
 from sop_xl.records.cycletime import cycle_time
 from sop_xl.records.indicators import typed_decisions
 from sop_xl.workbook.book import Book
 from sop_xl.workbook.periods import is_period_label, period_range
-from sop_xl.workbook.validate import errors, validate
 
-INPUTS = ("tblItems", "tblActuals", "tblAdjustments", "tblReceipts", "tblResources", "tblBudget")
 EXCEL_ROWS = 1_048_576  # rows on an Excel sheet
 
 PLAN_TABLES = ("tblForecast", "tblDemandPlan", "tblSupplyPlan", "tblFinancePlan")
@@ -93,52 +90,14 @@ class RecordResult:
         return self.message
 
 
-class _Reader:
-    """Reads each table once (validation and the action share the reads)."""
-
-    def __init__(self, book: Book) -> None:
-        self._book = book
-        self._tables: dict[str, pd.DataFrame] = {}
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._book, name)
-
-    def read_table(self, name: str) -> pd.DataFrame:
-        if name not in self._tables:
-            self._tables[name] = self._book.read_table(name)
-        return self._tables[name].copy()
-
-
 def _now() -> str:
     return dt.datetime.now().replace(microsecond=0).isoformat(sep=" ")
 
 
-def _read_inputs(book: Book, action: str) -> tuple[_Reader, CycleInputs]:
-    reader = _Reader(book)
-    bad = errors(validate(reader))  # type: ignore[arg-type]
-    if bad:
-        shown = "; ".join(" ".join(str(p).split()) for p in bad[:5])
-        more = f"; and {len(bad) - 5} more" if len(bad) > 5 else ""
-        raise SopError(
-            f"cannot {action}: {len(bad)} error(s) in the inputs, nothing was written: "
-            f"{shown}{more}"
-        )
-    raw = {name: reader.read_table(name) for name in INPUTS}
-    if "tblhistory" in {n.lower() for n in reader.table_names()}:
-        raw["tblHistory"] = reader.read_table("tblHistory")
-    return reader, cycle_inputs(raw, reader.settings())
-
-
-def _require_tables(book: Book, names: tuple[str, ...], action: str) -> None:
-    present = {n.lower() for n in book.table_names()}
+def _require(session: Session, names: tuple[str, ...], action: str) -> None:
     for name in names:
-        if name.lower() not in present:
+        if not session.has(name):
             raise SopError(f"cannot {action}: table {name} is missing from the workbook")
-
-
-def _save(book: Book, save: bool) -> Path | None:
-    saver = getattr(book, "save", None)
-    return saver() if save and callable(saver) else None
 
 
 # ----------------------------------------------------------------------------------------------
@@ -224,13 +183,12 @@ def check_plan(inputs: CycleInputs, tables: dict[str, pd.DataFrame]) -> None:
     # the plan as the inputs give it now, from the stored forecast (History as at the run)
     then = inputs.history[inputs.history["cycle"] < inputs.periods[0]]
     at_run = dataclasses.replace(inputs, history=then)
-    demand = demand_step(at_run, tables["tblForecast"]).table
-    supply = supply_step(at_run, tables["tblDemandPlan"], tables["tblForecast"]).table
-    finance = finance_step(at_run, tables["tblSupplyPlan"]).table
+    # each step from the stored tables before it, as the user's runs made them
+    made = {step: compute((step,), at_run, tables) for step in ("demand", "supply", "finance")}
     fresh = {
-        "tblDemandPlan": grid_of(demand, "Item", labels),
-        "tblSupplyPlan": _by_measure(supply, "Item", labels),
-        "tblFinancePlan": _by_measure(finance, "Family", labels),
+        "tblDemandPlan": grid_of(made["demand"]["tblDemandPlan"], "Item", labels),
+        "tblSupplyPlan": _by_measure(made["supply"]["tblSupplyPlan"], "Item", labels),
+        "tblFinancePlan": _by_measure(made["finance"]["tblFinancePlan"], "Family", labels),
     }
     for name, grid in stored.items():
         diff = _first_difference(grid, fresh[name])
@@ -301,50 +259,60 @@ def snapshot(book: Book, *, save: bool = True) -> RecordResult:
         When the inputs have errors or the plan is missing, invalid or stale (see the module
         docstring); nothing is written then.
     """
-    started = time.perf_counter()
-    _require_tables(book, (*PLAN_TABLES, "tblHistory", "tblLog"), "snapshot")
-    reader, inputs = _read_inputs(book, "snapshot")
-    tables = {name: reader.read_table(name) for name in PLAN_TABLES}
-    if "tblkpitrend" in {n.lower() for n in reader.table_names()}:
-        tables["tblKPITrend"] = reader.read_table("tblKPITrend")
-    check_plan(inputs, tables)
+    outcome: dict[str, Any] = {}
 
-    steps, _ = start_steps(book)
-    days = cycle_time(steps, typed_decisions(reader.read_table("tblDecisions")))
-    stamp = _now()
-    rows = snapshot_rows(inputs, tables, stamp, days)
-    cycle = inputs.labels[0]
-    history = reader.read_table("tblHistory")
-    period_type = inputs.period_type
-    same = parsed_periods(history["Cycle"], period_type) == inputs.periods[0]
-    left = len(history) - int(same.sum())
-    room = EXCEL_ROWS - book.locate("tblHistory").header_row
-    if left + len(rows) > room:
-        raise SopError(
-            f"cannot snapshot: History would hold {left + len(rows):,} rows, more than the "
-            f"{room:,} an Excel sheet has room for below its header; set HistoryPeriods in "
-            f"Settings (3 keeps lag-1 and lag-3 accuracy) or move old cycles' rows to an archive "
-            f"workbook"
+    def work(session: Session) -> Planned:
+        _require(session, (*PLAN_TABLES, "tblHistory", "tblLog"), "snapshot")
+        inputs = session.typed()
+        tables = {name: session.read_table(name) for name in PLAN_TABLES}
+        if session.has("tblKPITrend"):
+            tables["tblKPITrend"] = session.read_table("tblKPITrend")
+        check_plan(inputs, tables)
+
+        days = cycle_time(
+            session.start_steps(), typed_decisions(session.read_table("tblDecisions"))
         )
-    counts = rows["Kind"].value_counts()
-    kinds = ", ".join(f"{k} {counts[k]:,}" for k in pd.unique(rows["Kind"]))
-    message = f"cycle {cycle}: {len(rows):,} rows to History ({kinds})"
-    if same.any():
-        taken = sorted({str(t) for t in history.loc[same, "SnapshotTime"]})
-        message += (
-            f"; replaced the {int(same.sum()):,} rows of the earlier snapshot of {cycle} "
-            f"(taken {', '.join(taken)})"
-        )
-        kept = history.loc[~same, ["Cycle", "SnapshotTime", "Kind", "Item", "Period", "Qty"]]
-        book.write_table(
-            "tblHistory", pd.concat([kept, rows], ignore_index=True) if len(kept) else rows
-        )
-    else:
-        book.append_rows("tblHistory", rows)
-    seconds = time.perf_counter() - started
-    book.log("snapshot", rows=len(rows), seconds=seconds, messages=message)
-    path = _save(book, save)
-    return RecordResult("snapshot", cycle, len(rows), message, round(seconds, 2), path)
+        rows = snapshot_rows(inputs, tables, _now(), days)
+        cycle = inputs.labels[0]
+        history = session.read_table("tblHistory")
+        same = parsed_periods(history["Cycle"], inputs.period_type) == inputs.periods[0]
+        left = len(history) - int(same.sum())
+        room = EXCEL_ROWS - session.locate("tblHistory").header_row
+        if left + len(rows) > room:
+            raise SopError(
+                f"cannot snapshot: History would hold {left + len(rows):,} rows, more than the "
+                f"{room:,} an Excel sheet has room for below its header; set HistoryPeriods in "
+                f"Settings (3 keeps lag-1 and lag-3 accuracy) or move old cycles' rows to an "
+                f"archive workbook"
+            )
+        counts = rows["Kind"].value_counts()
+        kinds = ", ".join(f"{k} {counts[k]:,}" for k in pd.unique(rows["Kind"]))
+        message = f"cycle {cycle}: {len(rows):,} rows to History ({kinds})"
+        writes = Writes()
+        if same.any():
+            taken = sorted({str(t) for t in history.loc[same, "SnapshotTime"]})
+            message += (
+                f"; replaced the {int(same.sum()):,} rows of the earlier snapshot of {cycle} "
+                f"(taken {', '.join(taken)})"
+            )
+            kept = history.loc[~same, ["Cycle", "SnapshotTime", "Kind", "Item", "Period", "Qty"]]
+            writes.tables["tblHistory"] = (
+                pd.concat([kept, rows], ignore_index=True) if len(kept) else rows
+            )
+        else:
+            writes.appends["tblHistory"] = rows
+        outcome.update(cycle=cycle, rows=len(rows), message=message)
+        return Planned(writes, len(rows), message)
+
+    done = transact(book, "snapshot", work, save=save, refusal="cannot snapshot: ")
+    return RecordResult(
+        "snapshot",
+        outcome["cycle"],
+        outcome["rows"],
+        outcome["message"],
+        round(done.seconds["total"], 2),
+        done.path,
+    )
 
 
 # ----------------------------------------------------------------------------------------------
@@ -410,66 +378,78 @@ def roll_forward(book: Book, *, save: bool = True, require_snapshot: bool = True
         Input errors; actuals ending before the current cycle; no snapshot of the current
         cycle. Nothing is written then.
     """
-    started = time.perf_counter()
-    _require_tables(
-        book, ("tblSettings", "tblAdjustments", "tblAdjustmentHistory", "tblLog"), "roll forward"
-    )
-    reader, inputs = _read_inputs(book, "roll forward")
-    current = inputs.periods[0]
-    cycle = inputs.labels[0]
-    if inputs.actuals.empty:
-        raise SopError("cannot roll forward: tblActuals has no actuals before the cycle start")
-    last = inputs.actuals["period"].max()
-    after_last = period_range(last, 2, inputs.period_type)[1]
-    if current > after_last:
-        raise SopError(
-            f"cannot roll forward past the end of the actuals: they end at {inputs.label(last)} "
-            f"and the cycle already starts at {cycle}; add the actuals of "
-            f"{inputs.label(after_last)} to tblActuals first"
-        )
-    history = inputs.history
-    snapped = not history[(history["cycle"] == current) & (history["kind"] == "demand plan")].empty
-    if require_snapshot and not snapped:
-        raise SopError(
-            f"cannot roll forward: cycle {cycle} has no snapshot in History, so its plan would "
-            "be lost for lag accuracy; snapshot it first (sop-xl snapshot FILE), or roll "
-            "forward with --without-snapshot"
-        )
-    new_start = period_range(current, 2, inputs.period_type)[1]
-    new_cycle = inputs.label(new_start)
-    new_end = period_range(new_start, len(inputs.periods), inputs.period_type)[-1]
-    stamp = _now()
+    outcome: dict[str, Any] = {}
 
-    # compute every change first
-    settings = reader.read_table("tblSettings")
-    keys = settings["Key"].map(lambda v: str(v).strip().lower() if v is not None else "")
-    rows = settings.index[keys == "cyclestart"]
-    if not len(rows):
-        raise SopError("cannot roll forward: tblSettings has no CycleStart row")
-    loc = book.locate("tblSettings")
-    value_col = loc.first_col + loc.headers.index("Value")
-    old_value = settings.at[rows[0], "Value"]
-    new_value: Any = new_cycle if isinstance(old_value, str) else new_start.to_pydatetime()
-    raw_adjustments = reader.read_table("tblAdjustments")
-    moved = _moved_adjustments(inputs, raw_adjustments, new_start, cycle, stamp)
-    compacted = _compacted(book, moved.index) if len(moved) else None
+    def work(session: Session) -> Planned:
+        _require(
+            session,
+            ("tblSettings", "tblAdjustments", "tblAdjustmentHistory", "tblLog"),
+            "roll forward",
+        )
+        inputs = session.typed()
+        current = inputs.periods[0]
+        cycle = inputs.labels[0]
+        if inputs.actuals.empty:
+            raise SopError("cannot roll forward: tblActuals has no actuals before the cycle start")
+        last = inputs.actuals["period"].max()
+        after_last = period_range(last, 2, inputs.period_type)[1]
+        if current > after_last:
+            raise SopError(
+                f"cannot roll forward past the end of the actuals: they end at "
+                f"{inputs.label(last)} and the cycle already starts at {cycle}; add the actuals "
+                f"of {inputs.label(after_last)} to tblActuals first"
+            )
+        history = inputs.history
+        snapped = not history[
+            (history["cycle"] == current) & (history["kind"] == "demand plan")
+        ].empty
+        if require_snapshot and not snapped:
+            raise SopError(
+                f"cannot roll forward: cycle {cycle} has no snapshot in History, so its plan "
+                "would be lost for lag accuracy; snapshot it first (sop-xl snapshot FILE), or "
+                "roll forward with --without-snapshot"
+            )
+        new_start = period_range(current, 2, inputs.period_type)[1]
+        new_cycle = inputs.label(new_start)
+        new_end = period_range(new_start, len(inputs.periods), inputs.period_type)[-1]
 
-    # then write
-    write_block(book, loc.sheet, int(rows[0]), value_col, [[new_value]])
-    if compacted is not None:
-        sheet, top, left, block = compacted
-        write_block(book, sheet, top, left, block)
-        book.append_rows("tblAdjustmentHistory", moved.reset_index(drop=True))
-    steps = reset_steps(book)
-    message = (
-        f"cycle {cycle} -> {new_cycle}: CycleStart {new_cycle} (plan {new_cycle} to "
-        f"{inputs.label(new_end)}); {len(moved)} adjustment(s) of past periods moved to "
-        f"tblAdjustmentHistory; {steps} Start step(s) reset; run the cycle for the new plan"
+        settings = session.read_table("tblSettings")
+        keys = settings["Key"].map(lambda v: str(v).strip().lower() if v is not None else "")
+        rows = settings.index[keys == "cyclestart"]
+        if not len(rows):
+            raise SopError("cannot roll forward: tblSettings has no CycleStart row")
+        loc = session.locate("tblSettings")
+        value_col = loc.first_col + loc.headers.index("Value")
+        old_value = settings.at[rows[0], "Value"]
+        new_value: Any = new_cycle if isinstance(old_value, str) else new_start.to_pydatetime()
+        raw_adjustments = session.read_table("tblAdjustments")
+        moved = _moved_adjustments(inputs, raw_adjustments, new_start, cycle, _now())
+
+        writes = Writes(cells=[(loc.sheet, int(rows[0]), value_col, [[new_value]])])
+        if len(moved):
+            writes.cells.append(_compacted(book, moved.index))
+            writes.appends["tblAdjustmentHistory"] = moved.reset_index(drop=True)
+        steps = reset_block(book)
+        if steps is not None:
+            writes.cells.append(steps)
+        n_steps = len(steps[3]) if steps is not None else 0
+        message = (
+            f"cycle {cycle} -> {new_cycle}: CycleStart {new_cycle} (plan {new_cycle} to "
+            f"{inputs.label(new_end)}); {len(moved)} adjustment(s) of past periods moved to "
+            f"tblAdjustmentHistory; {n_steps} Start step(s) reset; run the cycle for the new plan"
+        )
+        if not snapped:
+            message += f"; note: cycle {cycle} was not snapshot"
+        changed = 1 + len(moved) + n_steps
+        outcome.update(cycle=new_cycle, rows=changed, message=message)
+        return Planned(writes, changed, message)
+
+    done = transact(book, "roll forward", work, save=save, refusal="cannot roll forward: ")
+    return RecordResult(
+        "roll forward",
+        outcome["cycle"],
+        outcome["rows"],
+        outcome["message"],
+        round(done.seconds["total"], 2),
+        done.path,
     )
-    if not snapped:
-        message += f"; note: cycle {cycle} was not snapshot"
-    changed = 1 + len(moved) + steps
-    seconds = time.perf_counter() - started
-    book.log("roll forward", rows=changed, seconds=seconds, messages=message)
-    path = _save(book, save)
-    return RecordResult("roll forward", new_cycle, changed, message, round(seconds, 2), path)

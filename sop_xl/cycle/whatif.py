@@ -2,20 +2,21 @@
 
 The base plan's tables are read, never changed: each scenario copies the inputs and the
 consensus demand plan, pulls its levers (:mod:`sop_xl.records.scenarios`), plans supply again
-(:func:`~sop_xl.cycle.supply_plan.supply_step`, so safety stock follows a lead time change and
-production follows demand, within capacity under the ``capacity`` strategy) and sums demand,
-shipped supply, revenue, gross margin and working capital per family, as the finance step does.
+with the registry's supply step (:mod:`sop_xl.cycle.steps`, so safety stock follows a lead time
+change and production follows demand, within capacity under the ``capacity`` strategy) and sums
+demand, shipped supply, revenue, gross margin and working capital per family, as the finance
+step does.
 """
 
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable, Mapping
 
 import pandas as pd
 
 from sop_xl.cycle.finance import families_of, family_money, item_flows
 from sop_xl.cycle.inputs import CycleInputs
-from sop_xl.cycle.supply_plan import supply_step
 from sop_xl.records.scenarios import (
     COLUMNS,
     MEASURES,
@@ -77,6 +78,8 @@ def scenario_table(
     demand_table: pd.DataFrame,
     forecast_table: pd.DataFrame,
     supply_table: pd.DataFrame,
+    *,
+    supply: Callable[[CycleInputs, Mapping[str, pd.DataFrame]], pd.DataFrame],
 ) -> pd.DataFrame:
     """tblScenarioCompare: every scenario against the base plan, per family and Total.
 
@@ -87,6 +90,9 @@ def scenario_table(
         tblScenarios as read from the book.
     demand_table, forecast_table, supply_table : DataFrame
         The base plan: tblDemandPlan, tblForecast and tblSupplyPlan (not changed).
+    supply : callable, keyword-only
+        ``supply(inputs, {"tblDemandPlan": ..., "tblForecast": ...})`` -> tblSupplyPlan: the
+        cycle's supply step (:func:`sop_xl.cycle.steps.compute`).
 
     Returns
     -------
@@ -101,7 +107,7 @@ def scenario_table(
     for name, levers in parsed.items():
         what = scenario_inputs(inputs, levers)
         demand = scenario_demand(inputs, demand_table, levers)
-        supply = supply_step(what, demand, forecast_table).table
-        parts.append(compare(name, base, family_totals(what, supply)))
+        plan = supply(what, {"tblDemandPlan": demand, "tblForecast": forecast_table})
+        parts.append(compare(name, base, family_totals(what, plan)))
     out = pd.concat(parts, ignore_index=True)
     return out.astype(object).where(out.notna(), None)

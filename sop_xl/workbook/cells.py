@@ -100,11 +100,15 @@ def _text(value: Any) -> str | None:
     return None if value is None or str(value).strip() == "" else str(value).strip()
 
 
-def reset_steps(book: Book, status: str = "not started") -> int:
-    """Set every step's Status to ``status`` and clear its Start and Due dates; returns steps."""
+def reset_block(
+    book: Book, status: str = "not started"
+) -> tuple[str, int, int, list[list[Any]]] | None:
+    """The Start sheet cells that set every step's Status to ``status`` and clear its dates.
+
+    ``(sheet, top, left, block)`` for a transaction's writes; None without a step block.
+    """
     steps, header_row = start_steps(book)
     if not header_row or steps.empty:
-        return 0
-    block = [[status, None, None] for _ in range(len(steps))]
-    write_block(book, START_SHEET, header_row + 1, 3, block)
-    return len(steps)
+        return None
+    block: list[list[Any]] = [[status, None, None] for _ in range(len(steps))]
+    return START_SHEET, header_row + 1, 3, block

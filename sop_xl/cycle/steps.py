@@ -1,0 +1,372 @@
+"""The cycle's steps, declared once: what each reads, what it writes, the function that computes.
+
+Every action on a workbook (``sop-xl run``, one ``--step``, a ribbon button, the snapshot's
+staleness check, the what-if scenarios) asks this registry for its steps; nothing else lists
+them or their order. A :class:`Step` is pure: it gets the typed inputs and the tables it declared
+(DataFrames) and returns the tables it declared. Order comes from the declarations: a step runs
+after every step whose output it reads (:func:`plan`).
+
+Names a step reads or writes are either workbook tables (``tbl...``, read from the book when no
+chosen step makes them) or *sources*: things read from the workbook that are not tables (the
+Start sheet's step dates) or results held in memory between steps (``holdout``: the forecast's
+measured holdout errors). A step marked ``on_demand`` runs only to give a chosen step something
+no chosen step makes (the kpis step alone measures the holdout again).
+
+The steps (cycle order): forecast, demand, supply, capacity, finance, reconcile, kpis.
+
+>>> [step.name for step in plan(["kpis", "supply"])]
+['supply', 'holdout', 'kpis']
+>>> plan(["plan"])  # doctest: +ELLIPSIS
+Traceback (most recent call last):
+...
+sop_xl.errors.SopError: unknown step 'plan'; the steps are forecast, demand, ..., kpis
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from sop_xl.cycle.capacity import capacity_step
+from sop_xl.cycle.demand import demand_step
+from sop_xl.cycle.finance import finance_step, item_flows
+from sop_xl.cycle.forecasting import forecast_step
+from sop_xl.cycle.inputs import CycleInputs
+from sop_xl.cycle.kpis import kpi_step, kpi_table
+from sop_xl.cycle.reconciliation import reconcile_step
+from sop_xl.cycle.supply_plan import supply_step
+from sop_xl.cycle.whatif import scenario_table
+from sop_xl.errors import SopError
+from sop_xl.kpi import KPI
+from sop_xl.records.indicators import record_kpis, typed_decisions
+from sop_xl.records.scenarios import COLUMNS as SCENARIO_COLUMNS
+
+HOLDOUT = "holdout"
+"""In-memory result: the forecast's holdout errors (the kpis step's forecast accuracy)."""
+START_STEPS = "Start steps"
+"""Source: the Start sheet's step block (status, start and due dates), for the cycle time."""
+
+
+@dataclass
+class StepContext:
+    """What a step computes from: the typed inputs and every table read or made so far."""
+
+    inputs: CycleInputs
+    tables: Mapping[str, Any]
+    n_jobs: int | None = None
+    progress: Callable[[int, int], None] | None = None
+
+
+@dataclass
+class StepResult:
+    """What a step made: its tables (by name), notes for the Log, and KPIs (the kpis step)."""
+
+    tables: dict[str, Any]
+    notes: list[str] = field(default_factory=list)
+    kpis: tuple[KPI, ...] = ()
+
+
+@dataclass(frozen=True)
+class Step:
+    """One step of the cycle.
+
+    Attributes
+    ----------
+    name : str
+        What users type (``--step supply``) and the Log shows.
+    reads : tuple of str
+        Tables (and sources) the step needs; an output of a step that is not run is read from
+        the workbook and must not be empty.
+    writes : tuple of str
+        What it makes: workbook tables (written back) and in-memory results.
+    compute : callable
+        ``compute(StepContext) -> StepResult``, pure.
+    optional : tuple of str
+        Tables read when the workbook has them (user tables a step can do without).
+    on_demand : bool
+        Run only to give a chosen step something no chosen step makes; never chosen by name.
+    """
+
+    name: str
+    reads: tuple[str, ...]
+    writes: tuple[str, ...]
+    compute: Callable[[StepContext], StepResult] = field(repr=False)
+    optional: tuple[str, ...] = ()
+    on_demand: bool = False
+
+    @property
+    def tables(self) -> tuple[str, ...]:
+        """The workbook tables this step writes."""
+        return tuple(name for name in self.writes if name.startswith("tbl"))
+
+
+def _forecast(ctx: StepContext) -> StepResult:
+    result = forecast_step(ctx.inputs, n_jobs=ctx.n_jobs, progress=ctx.progress)
+    return StepResult({"tblForecast": result.table, HOLDOUT: result.holdout})
+
+
+def _holdout(ctx: StepContext) -> StepResult:
+    result = forecast_step(ctx.inputs, n_jobs=ctx.n_jobs, plan=False, progress=ctx.progress)
+    return StepResult({HOLDOUT: result.holdout})
+
+
+def _demand(ctx: StepContext) -> StepResult:
+    result = demand_step(ctx.inputs, ctx.tables["tblForecast"])
+    return StepResult({"tblDemandPlan": result.table}, list(result.notes))
+
+
+def _supply(ctx: StepContext) -> StepResult:
+    result = supply_step(ctx.inputs, ctx.tables["tblDemandPlan"], ctx.tables["tblForecast"])
+    return StepResult({"tblSupplyPlan": result.table}, list(result.notes))
+
+
+def _capacity(ctx: StepContext) -> StepResult:
+    result = capacity_step(ctx.inputs, ctx.tables["tblSupplyPlan"])
+    return StepResult({"tblCapacity": result.table}, list(result.notes))
+
+
+def _finance(ctx: StepContext) -> StepResult:
+    return StepResult(
+        {"tblFinancePlan": finance_step(ctx.inputs, ctx.tables["tblSupplyPlan"]).table}
+    )
+
+
+def _reconcile(ctx: StepContext) -> StepResult:
+    tables = ctx.tables
+    rec = reconcile_step(ctx.inputs, tables["tblSupplyPlan"], tables["tblCapacity"])
+    scenarios = tables.get("tblScenarios")
+    if scenarios is None or scenarios.dropna(how="all").empty:
+        compare = pd.DataFrame(columns=SCENARIO_COLUMNS)
+    else:  # the what-if scenarios, each planned again by the supply step (issue 6)
+        for name in ("tblDemandPlan", "tblForecast"):
+            if tables.get(name) is None or tables[name].dropna(how="all").empty:
+                raise SopError(
+                    f"{name} is empty: run the {'demand' if 'Demand' in name else 'forecast'} "
+                    "step before the reconcile step (the what-if scenarios start from it)"
+                )
+        compare = scenario_table(
+            ctx.inputs,
+            scenarios,
+            tables["tblDemandPlan"],
+            tables["tblForecast"],
+            tables["tblSupplyPlan"],
+            supply=lambda inputs, given: compute(("supply",), inputs, given)["tblSupplyPlan"],
+        )
+    notes = []
+    decisions = int((rec.table["DecisionNeeded"] != "").sum())
+    if decisions:
+        notes.append(f"{decisions} reconciliation row(s) need a decision")
+    return StepResult({"tblReconciliation": rec.table, "tblScenarioCompare": compare}, notes)
+
+
+def _kpis(ctx: StepContext) -> StepResult:
+    inputs, tables = ctx.inputs, ctx.tables
+    previous = tables.get("tblKPIs")
+    flows = item_flows(inputs, tables["tblSupplyPlan"])
+    kpis = kpi_step(inputs, flows, tables["tblCapacity"], tables[HOLDOUT], previous)
+    # lag accuracy, FVA, cycle time from History, the Start sheet and Decisions (issue 6)
+    records = record_kpis(
+        inputs.history,
+        inputs.actuals,
+        inputs.items,
+        freq=inputs.freq,
+        cycle_start=inputs.periods[0],
+        steps=tables[START_STEPS],
+        decisions=typed_decisions(tables.get("tblDecisions")),
+    )
+    every = (*kpis.kpis, *records.kpis)
+    out = {
+        "tblKPIs": kpi_table(list(every), previous),
+        "tblKPITrend": kpis.trend,
+        "tblFVA": records.fva,
+        "tblForecastAccuracy": records.table,
+    }
+    return StepResult(out, kpis=every)
+
+
+REGISTRY: tuple[Step, ...] = (
+    Step(name="forecast", reads=(), writes=("tblForecast", HOLDOUT), compute=_forecast),
+    Step(name="demand", reads=("tblForecast",), writes=("tblDemandPlan",), compute=_demand),
+    Step(
+        name="supply",
+        reads=("tblDemandPlan", "tblForecast"),
+        writes=("tblSupplyPlan",),
+        compute=_supply,
+    ),
+    Step(name="capacity", reads=("tblSupplyPlan",), writes=("tblCapacity",), compute=_capacity),
+    Step(name="finance", reads=("tblSupplyPlan",), writes=("tblFinancePlan",), compute=_finance),
+    Step(
+        name="reconcile",
+        reads=("tblSupplyPlan", "tblCapacity"),
+        optional=("tblScenarios", "tblDemandPlan", "tblForecast"),
+        writes=("tblReconciliation", "tblScenarioCompare"),
+        compute=_reconcile,
+    ),
+    Step(name="holdout", reads=(), writes=(HOLDOUT,), compute=_holdout, on_demand=True),
+    Step(
+        name="kpis",
+        reads=("tblSupplyPlan", "tblCapacity", HOLDOUT, START_STEPS),
+        optional=("tblKPIs", "tblDecisions"),
+        writes=("tblKPIs", "tblKPITrend", "tblFVA", "tblForecastAccuracy"),
+        compute=_kpis,
+    ),
+)
+"""Every step, in the order they are declared (:func:`plan` orders by what they read)."""
+
+BY_NAME: dict[str, Step] = {step.name: step for step in REGISTRY}
+STEPS: tuple[str, ...] = tuple(step.name for step in REGISTRY if not step.on_demand)
+"""The cycle's steps users choose from, in cycle order."""
+OUTPUTS: dict[str, tuple[str, ...]] = {name: BY_NAME[name].tables for name in STEPS}
+"""The workbook tables each step writes."""
+
+ALIASES = {
+    "reconciliation": "reconcile",
+    "kpi": "kpis",
+    "demand plan": "demand",
+    "demand-plan": "demand",
+    "supply plan": "supply",
+    "supply-plan": "supply",
+}
+
+
+def _cycle_order() -> tuple[Step, ...]:
+    """Every step after the steps that make what it reads; declaration order among equals."""
+    before = {
+        step.name: {
+            maker.name
+            for name in step.reads + step.optional
+            for maker in REGISTRY
+            if name in maker.writes and maker is not step
+        }
+        for step in REGISTRY
+    }
+    placed: list[Step] = []
+    while len(placed) < len(REGISTRY):
+        done = {step.name for step in placed}
+        ready = [s for s in REGISTRY if s not in placed and before[s.name] <= done]
+        if not ready:  # a declaration error, caught by the tests
+            raise SopError(f"the steps {sorted(set(before) - done)} read each other's outputs")
+        placed.append(ready[0])
+    return tuple(placed)
+
+
+ORDER: tuple[Step, ...] = _cycle_order()
+
+
+def step_names(steps: Iterable[str] | str | None) -> tuple[str, ...]:
+    """Known step names in cycle order (None = all).
+
+    >>> step_names(["KPI", "supply"])
+    ('supply', 'kpis')
+    """
+    if steps is None:
+        return STEPS
+    if isinstance(steps, str):
+        steps = [steps]
+    chosen = set()
+    for name in steps:
+        key = str(name).strip().lower()
+        key = ALIASES.get(key, key)
+        if key not in STEPS:
+            raise SopError(f"unknown step {str(name)!r}; the steps are {', '.join(STEPS)}")
+        chosen.add(key)
+    if not chosen:
+        raise SopError(f"no step given; the steps are {', '.join(STEPS)}")
+    return tuple(s for s in STEPS if s in chosen)
+
+
+def plan(steps: Iterable[str] | str | None) -> tuple[Step, ...]:
+    """The steps to run for the chosen ones, in order, with the on-demand steps they need."""
+    chosen = set(step_names(steps))
+    made: set[str] = set()
+    for step in ORDER:
+        if step.name in chosen:
+            made.update(step.writes)
+    run: set[str] = set(chosen)
+    for step in ORDER:
+        if step.name in chosen:
+            for name in step.reads:
+                if name in made:
+                    continue
+                helper = next((p for p in ORDER if p.on_demand and name in p.writes), None)
+                if helper is not None:
+                    run.add(helper.name)
+                    made.update(helper.writes)
+    return tuple(step for step in ORDER if step.name in run)
+
+
+def needs(steps: tuple[Step, ...]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(required, optional) names the steps read that none of them makes, in first-use order."""
+    made: set[str] = set()
+    required: list[str] = []
+    optional: list[str] = []
+    for step in steps:
+        for name in step.reads:
+            if name not in made and name not in required:
+                required.append(name)
+        for name in step.optional:
+            if name not in made and name not in required and name not in optional:
+                optional.append(name)
+        made.update(step.writes)
+    return tuple(required), tuple(n for n in optional if n not in required)
+
+
+def producer(name: str) -> str | None:
+    """The user-chosen step that makes table ``name`` (None for an input table)."""
+    return next((s.name for s in REGISTRY if name in s.writes and not s.on_demand), None)
+
+
+def compute(
+    steps: Iterable[str] | str | None,
+    inputs: CycleInputs,
+    given: Mapping[str, Any],
+    *,
+    n_jobs: int | None = None,
+    progress: Callable[[str, int, int], None] | None = None,
+    done: Callable[[Step, StepResult, float], None] | None = None,
+) -> dict[str, Any]:
+    """Run the chosen steps in memory on ``inputs`` and the ``given`` tables; return every table.
+
+    Parameters
+    ----------
+    steps : iterable of str, str or None
+        Step names (None = the whole cycle).
+    inputs : CycleInputs
+    given : mapping of str to DataFrame
+        The tables and sources the steps read that none of them makes (see :func:`needs`).
+    n_jobs : int or None, keyword-only
+        Worker processes for a forecast.
+    progress : callable, optional, keyword-only
+        ``progress(step_name, done, total)``.
+    done : callable, optional, keyword-only
+        ``done(step, result, seconds)`` after each step (the runner's notes and timings).
+
+    Returns
+    -------
+    dict of str to DataFrame
+        ``given`` and everything the steps made.
+    """
+    import time
+
+    tables: dict[str, Any] = dict(given)
+    for step in plan(steps):
+        missing = [name for name in step.reads if name not in tables]
+        if missing:
+            raise SopError(f"the {step.name} step needs {missing[0]}, which nobody gave it")
+        mark = time.perf_counter()
+        if progress is not None:
+            progress(step.name, 0, 1)
+        report = None
+        if progress is not None:
+
+            def report(d: int, t: int, name: str = step.name) -> None:
+                progress(name, d, t)
+
+        result = step.compute(StepContext(inputs, tables, n_jobs, report))
+        tables.update(result.tables)
+        if done is not None:
+            done(step, result, time.perf_counter() - mark)
+    return tables
