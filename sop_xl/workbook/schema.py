@@ -8,6 +8,11 @@ Roles: an *input* table is filled by people (or pasted from the ERP) and never r
 an *output* table is written only by sop-xl (the cycle) and shows its results. A wide output table
 (``period_columns=True``) has its fixed columns first, then one column per plan period with text
 headers ``YYYY-MM`` (weeks ``YYYY-Www``).
+
+What a cell of an input column may hold (a number within bounds, one of some choices, whether
+it may be blank) is that column's :class:`Rule`, declared here once: the validator checks it and
+the template offers it as Excel data validation. The lists of the core (forecast methods,
+production strategies) are imported from it, so Settings offers exactly what the core accepts.
 """
 
 from __future__ import annotations
