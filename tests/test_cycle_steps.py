@@ -18,11 +18,12 @@ import pytest
 from sop_xl.cycle.capacity import capacity_step
 from sop_xl.cycle.demand import demand_step
 from sop_xl.cycle.finance import finance_step, item_flows
-from sop_xl.cycle.forecasting import forecast_step, profile_forecast
+from sop_xl.cycle.forecasting import forecast_step
 from sop_xl.cycle.inputs import cycle_inputs, grid_of
 from sop_xl.cycle.kpis import kpi_step
 from sop_xl.cycle.reconciliation import reconcile_step
 from sop_xl.cycle.supply_plan import supply_step
+from sop_xl.forecast.plan import profile_forecast
 from sop_xl.workbook import schema
 from sop_xl.workbook.settings import parse_settings
 

@@ -38,6 +38,7 @@ HEADER_ROW = 4
 GAP = 1  # empty columns between two tables on one sheet
 PERIOD_SPAN = 160  # columns of a wide table that conditional formatting covers
 ROW_SPAN = 20000  # rows that validation and conditional formatting cover
+VALIDATION_ROWS = {"tblActuals": 200000, "tblResources": 1000}  # tables with another span
 KPI_CHART_ANCHORS = ["A35", "D35", "A52", "D52"]  # below room for 28 KPIs
 KPI_TREND_COL = 8  # column H, right of the KPI table and charts
 KPI_CHARTS_ROW = 34
@@ -91,6 +92,9 @@ def _add_table(ws: Worksheet, spec: schema.Table, first_col: int, rows: list[lis
         name="TableStyleLight1", showRowStripes=False, showColumnStripes=False
     )
     ws.add_table(table)
+    loc = locate(ws, table)
+    if spec.role == "input":
+        _column_validations(ws, spec, loc)
     for name in spec.totals:
         j = spec.headers.index(name)
         cell = ws.cell(HEADER_ROW - 1, first_col + j, f"=SUBTOTAL(109,{spec.name}[{name}])")
@@ -98,7 +102,7 @@ def _add_table(ws: Worksheet, spec: schema.Table, first_col: int, rows: list[lis
         cell.number_format = styles.NUMBER_FORMATS[spec.column(name).kind]
     if spec.totals or spec.period_totals:
         ws.cell(HEADER_ROW - 1, first_col, "Total").style = "SOP Total"
-    return locate(ws, table)
+    return loc
 
 
 def _title(ws: Worksheet, sheet: schema.Sheet) -> None:
@@ -115,38 +119,63 @@ def _col_range(loc: Location, header: str, rows: int = ROW_SPAN) -> str:
     return f"{letter}{loc.first_data_row}:{letter}{loc.first_data_row + rows}"
 
 
-def _list_validation(ws: Worksheet, choices: tuple[str, ...], sqref: str, what: str) -> None:
-    dv = DataValidation(
-        type="list",
-        formula1='"' + ",".join(choices) + '"',
-        allow_blank=True,
-        showErrorMessage=True,
-        errorTitle=f"Not a valid {what}",
-        error=f"Pick one of: {', '.join(choices)}",
-        promptTitle=what.capitalize(),
-        prompt=", ".join(choices)[:255],
-        showInputMessage=False,
-    )
+def _validation(ws: Worksheet, rule: schema.Rule, sqref: str, what: str) -> None:
+    """Offer ``rule`` (see :class:`~sop_xl.workbook.schema.Rule`) on the cells ``sqref``.
+
+    Choices become a drop-down list, bounds a number check; a rule with neither adds nothing.
+    A ``warning`` rule lets the user keep the value after a question, as the validator does.
+    """
+    if rule.choices:
+        choices = ", ".join(rule.choices)
+        options = {
+            "type": "list",
+            "formula1": '"' + ",".join(rule.choices) + '"',
+            "errorTitle": f"Not a valid {what}",
+            "error": f"Pick one of: {choices}",
+            "promptTitle": what,
+            "prompt": choices[:255],
+        }
+    elif rule.low is None and rule.high is None:
+        return
+    else:
+        options = _bounds(rule, sqref.split(":")[0])
+        options |= {
+            "errorTitle": f"Check {what}",
+            "error": f"{what} must be a number {rule.bounds}",
+        }
+    style = "stop" if rule.severity == "error" else "warning"
+    dv = DataValidation(allow_blank=True, showErrorMessage=True, errorStyle=style, **options)
     dv.add(sqref)
     ws.add_data_validation(dv)
 
 
-def _number_validation(
-    ws: Worksheet, sqref: str, low: float, high: float | None, what: str, warn: bool = False
-) -> None:
-    dv = DataValidation(
-        type="decimal",
-        operator="between" if high is not None else "greaterThanOrEqual",
-        formula1=str(low),
-        formula2=str(high) if high is not None else None,
-        allow_blank=True,
-        showErrorMessage=True,
-        errorStyle="warning" if warn else "stop",
-        errorTitle=f"Check {what}",
-        error=f"{what} must be a number >= {low}" + (f" and <= {high}" if high is not None else ""),
-    )
-    dv.add(sqref)
-    ws.add_data_validation(dv)
+def _bounds(rule: schema.Rule, cell: str) -> dict[str, str]:
+    """Excel's form of a rule's bounds: an operator with one or two limits, or a formula on the
+    first ``cell`` where both ends are excluded (Excel's operators cannot say that)."""
+    low, high = rule.low, rule.high
+    if low is not None and high is not None:
+        if rule.strict:
+            formula = f"AND(ISNUMBER({cell}),{cell}>{low:g},{cell}<{high:g})"
+            return {"type": "custom", "formula1": formula}
+        return {
+            "type": "decimal",
+            "operator": "between",
+            "formula1": f"{low:g}",
+            "formula2": f"{high:g}",
+        }
+    if low is not None:
+        operator = "greaterThan" if rule.strict else "greaterThanOrEqual"
+        return {"type": "decimal", "operator": operator, "formula1": f"{low:g}"}
+    operator = "lessThan" if rule.strict else "lessThanOrEqual"
+    return {"type": "decimal", "operator": operator, "formula1": f"{high:g}"}
+
+
+def _column_validations(ws: Worksheet, spec: schema.Table, loc: Location) -> None:
+    """The declared rules of an input table's columns as Excel data validation."""
+    rows = VALIDATION_ROWS.get(spec.name, ROW_SPAN)
+    for column in spec.columns:
+        if column.rule is not None:
+            _validation(ws, column.rule, _col_range(loc, column.name, rows), column.name)
 
 
 def _wide_area(loc: Location) -> tuple[str, str, str]:
@@ -190,28 +219,12 @@ def _settings_sheet(ws: Worksheet) -> None:
             cell.number_format = "0.0%"
         if setting.key == "CycleStart":
             cell.number_format = "yyyy-mm"
-        if setting.choices:
-            _list_validation(ws, setting.choices, cell.coordinate, setting.key)
-        elif setting.low is not None:
-            _number_validation(ws, cell.coordinate, setting.low, setting.high, setting.key)
+        if setting.rule is not None:
+            _validation(ws, setting.rule, cell.coordinate, setting.key)
 
 
 def _items_sheet(ws: Worksheet) -> None:
     loc = _add_table(ws, schema.table("tblItems"), 1)
-    _list_validation(ws, schema.ITEM_STATUSES, _col_range(loc, "Status"), "item status")
-    for name in (
-        "UnitPrice",
-        "UnitCost",
-        "LeadTime",
-        "LeadTimeSD",
-        "MOQ",
-        "LotSize",
-        "HoursPerUnit",
-        "OnHand",
-        "CycleTimeDays",
-    ):
-        _number_validation(ws, _col_range(loc, name), 0, None, name)
-    _number_validation(ws, _col_range(loc, "ServiceLevel"), 0.5, 0.9999, "ServiceLevel")
     price = _col_range(loc, "UnitPrice").split(":")[0]
     cost = _col_range(loc, "UnitCost").split(":")[0]
     rule = FormulaRule(
@@ -339,18 +352,6 @@ def _sheet_rules(ws: Worksheet, locs: dict[str, Location]) -> None:
     """Validation lists and conditional formats of the sheets with plain table layouts."""
     if "tblForecast" in locs:
         ws.freeze_panes = f"B{HEADER_ROW + 1}"
-    if "tblActuals" in locs:
-        loc = locs["tblActuals"]
-        _number_validation(ws, _col_range(loc, "Qty", 200000), 0, None, "Qty", warn=True)
-    if "tblAdjustments" in locs:
-        loc = locs["tblAdjustments"]
-        _list_validation(ws, schema.ADJUSTMENT_TYPES, _col_range(loc, "Type"), "adjustment type")
-        _number_validation(ws, _col_range(loc, "Percent"), -1, 10, "Percent")
-    if "tblReceipts" in locs:
-        _number_validation(ws, _col_range(locs["tblReceipts"], "Qty"), 0, None, "Qty")
-    if "tblResources" in locs:
-        loc = locs["tblResources"]
-        _number_validation(ws, _col_range(loc, "HoursPerPeriod", 1000), 0, None, "HoursPerPeriod")
     if "tblSupplyPlan" in locs:
         _wide_rules(ws, locs["tblSupplyPlan"], "OnHand", [("<0", _red())])
         _wide_rules(ws, locs["tblSupplyPlan"], "DaysOfSupply", [("<=0", _red())])
@@ -370,9 +371,6 @@ def _sheet_rules(ws: Worksheet, locs: dict[str, Location]) -> None:
         ws.conditional_formatting.add(
             flag, FormulaRule(formula=[f"LEN(${flag.split(':')[0]})>0"], **_amber())
         )
-    if "tblScenarios" in locs:
-        loc = locs["tblScenarios"]
-        _list_validation(ws, schema.SCENARIO_LEVERS, _col_range(loc, "Lever"), "lever")
     if "tblScenarioCompare" in locs:
         area = _col_range(locs["tblScenarioCompare"], "Difference")
         first = area.split(":")[0]
@@ -381,7 +379,6 @@ def _sheet_rules(ws: Worksheet, locs: dict[str, Location]) -> None:
         )
     if "tblDecisions" in locs:
         loc = locs["tblDecisions"]
-        _list_validation(ws, schema.DECISION_STATUSES, _col_range(loc, "Status"), "status")
         status = _col_range(loc, "Status").split(":")[0]
         due = _col_range(loc, "Due").split(":")[0]
         overdue = f'AND(ISNUMBER(${due}),${due}<TODAY(),${status}<>"done",${status}<>"cancelled")'

@@ -8,6 +8,11 @@ Roles: an *input* table is filled by people (or pasted from the ERP) and never r
 an *output* table is written only by sop-xl (the cycle) and shows its results. A wide output table
 (``period_columns=True``) has its fixed columns first, then one column per plan period with text
 headers ``YYYY-MM`` (weeks ``YYYY-Www``).
+
+What a cell of an input column may hold (a number within bounds, one of some choices, whether
+it may be blank) is that column's :class:`Rule`, declared here once: the validator checks it and
+the template offers it as Excel data validation. The lists of the core (forecast methods,
+production strategies) are imported from it, so Settings offers exactly what the core accepts.
 """
 
 from __future__ import annotations
@@ -15,32 +20,19 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from sop_xl.forecast.methods import METHODS
+from sop_xl.supply.production import STRATEGIES
+
 Role = Literal["input", "output"]
 # what a column holds; decides its number format and how it is read
 Kind = Literal[
     "text", "units", "number", "decimal", "money", "price", "percent", "days", "date", "period"
 ]
+Severity = Literal["error", "warning"]  # an error stops a run; a warning is only reported
 
 TEMPLATE_VERSION = "1.1"  # 1.1: scenarios, FVA tables, adjustment history
 
-FORECAST_METHODS = (
-    "auto",
-    "naive",
-    "snaive",
-    "ma",
-    "ses",
-    "holt",
-    "damped",
-    "hw_add",
-    "hw_mul",
-    "ets",
-    "theta",
-    "arima",
-    "croston",
-    "sba",
-    "tsb",
-)
-STRATEGIES = ("chase", "level", "capacity")
+FORECAST_METHODS = METHODS  # the core's list: what ``forecast`` accepts is what Settings offers
 ITEM_STATUSES = ("active", "new", "eol")
 ADJUSTMENT_TYPES = ("sales", "marketing", "promotion", "new product", "event")
 PERIOD_TYPES = ("Month", "Week")
@@ -63,6 +55,47 @@ FINANCE_MEASURES = (
 
 
 @dataclass(frozen=True)
+class Rule:
+    """What a cell of an input column may hold, declared once for two readers.
+
+    :mod:`~sop_xl.workbook.validate` checks every cell against it before a run, and
+    :mod:`~sop_xl.workbook.builder` offers it in the template as Excel data validation (a
+    drop-down list, or number bounds). A rule with ``choices`` is for text: one of them, in any
+    case. Any other rule is for numbers: a number (not text), within ``low`` and ``high`` where
+    they are given (ends included unless ``strict``). A blank cell is fine unless ``filled``.
+
+    Examples
+    --------
+    >>> Rule(low=0, high=1, strict=True).admits(1.0), Rule(low=0).bounds
+    (False, '>= 0')
+    """
+
+    low: float | None = None
+    high: float | None = None
+    strict: bool = False  # low < x < high instead of low <= x <= high
+    choices: tuple[str, ...] = ()
+    filled: bool = False  # a blank cell is an error
+    severity: Severity = "error"  # of a value outside; "warning": Excel asks, a run goes on
+    label: str = ""  # how the validator's messages name the column; blank = the header
+    message: str = ""  # validator message for a number outside, with {what} and {value}
+
+    def admits(self, value: Any) -> bool:
+        """Whether ``value`` (a number, or a text for a rule with choices) keeps the rule."""
+        if self.choices:
+            return str(value).strip().lower() in {c.lower() for c in self.choices}
+        if self.low is not None and (value <= self.low if self.strict else value < self.low):
+            return False
+        return self.high is None or (value < self.high if self.strict else value <= self.high)
+
+    @property
+    def bounds(self) -> str:
+        """The bounds as text, e.g. ``>= 0`` or ``> 0 and < 1`` (blank without bounds)."""
+        low = f"{'>' if self.strict else '>='} {self.low:g}" if self.low is not None else ""
+        high = f"{'<' if self.strict else '<='} {self.high:g}" if self.high is not None else ""
+        return " and ".join(part for part in (low, high) if part)
+
+
+@dataclass(frozen=True)
 class Column:
     """One column of a table: its exact header, what it holds and how it looks."""
 
@@ -70,6 +103,7 @@ class Column:
     kind: Kind = "text"
     width: float = 12
     description: str = ""
+    rule: Rule | None = None  # what a cell may hold (input tables); None = anything
     required: bool = True  # must be present as a header (users may add others)
 
 
@@ -134,380 +168,340 @@ class Setting:
     low: float | None = None  # inclusive bounds for numbers
     high: float | None = None
 
+    @property
+    def rule(self) -> Rule | None:
+        """The setting's choices or bounds as a :class:`Rule` (None: any value)."""
+        if not self.choices and self.low is None and self.high is None:
+            return None
+        return Rule(low=self.low, high=self.high, choices=self.choices)
 
-C = Column  # short alias for the table below
 
-TABLES: dict[str, Table] = {
-    t.name: t
-    for t in (
-        Table(
-            "tblSettings",
-            "Settings",
-            "input",
-            (
-                C("Key", "text", 18, "Setting name (do not rename)"),
-                C("Value", "text", 28, "Your value"),
-                C("Description", "text", 70, "What the setting does"),
-            ),
-            "Cycle settings read by every step",
-        ),
-        Table(
-            "tblItems",
-            "Items",
-            "input",
-            (
-                C("Item", "text", 12, "Item code, unique"),
-                C("Description", "text", 28, "Item name"),
-                C("Family", "text", 14, "Product family (plans and budget roll up to it)"),
-                C("Unit", "text", 7, "Unit of measure"),
-                C("UnitPrice", "price", 11, "Selling price per unit"),
-                C("UnitCost", "price", 11, "Standard cost per unit"),
-                C("LeadTime", "number", 10, "Replenishment lead time [periods]"),
-                C("LeadTimeSD", "number", 11, "Standard deviation of the lead time [periods]"),
-                C("ServiceLevel", "percent", 12, "Cycle service level; blank = Settings"),
-                C("MOQ", "units", 8, "Minimum order/production quantity [units]"),
-                C("LotSize", "units", 9, "Production is rounded up to a multiple [units]"),
-                C("Resource", "text", 12, "Resource that makes it (tblResources)"),
-                C("HoursPerUnit", "decimal", 12, "Resource hours per unit [h]"),
-                C("OnHand", "units", 10, "Opening on-hand before the first plan period"),
-                C("CycleTimeDays", "number", 13, "Production cycle time [days]"),
-                C("Owner", "text", 12, "Planner responsible"),
-                C("Status", "text", 9, "active, new (no history yet) or eol (phase-out)"),
-            ),
-            "Item master: prices, costs, lead times, resources",
-        ),
-        Table(
-            "tblActuals",
-            "Actuals",
-            "input",
-            (
-                C("Item", "text", 12, "Item code (tblItems)"),
-                C("Period", "period", 11, "Month (first day) or week start; text YYYY-MM ok"),
-                C("Qty", "units", 10, "Units sold/shipped in the period"),
-            ),
-            "Sales history, long format (paste from the ERP)",
-            totals=("Qty",),
-        ),
-        Table(
-            "tblForecast",
-            "Forecast",
-            "output",
-            (
-                C("Item", "text", 12, "Item code"),
-                C("Family", "text", 14, "Product family"),
-                C("Method", "text", 15, "Forecast method used"),
-                C("Pattern", "text", 14, "Demand pattern (smooth/erratic/intermittent/lumpy)"),
-                C("ABC", "text", 6, "Value class"),
-                C("XYZ", "text", 6, "Variability class"),
-                C("HoldoutWAPE", "percent", 13, "Accuracy on the holdout periods (WAPE)"),
-            ),
-            "Statistical forecast per item",
-            period_columns=True,
-            period_totals=True,
-        ),
-        Table(
-            "tblAdjustments",
-            "Demand Plan",
-            "input",
-            (
-                C("Item", "text", 12, "Item code, or blank for a family adjustment"),
-                C("Family", "text", 12, "Family, when the adjustment is for a whole family"),
-                C("Period", "period", 10, "Plan period"),
-                C("Qty", "units", 9, "Absolute change [units] (or use Percent)"),
-                C("Percent", "percent", 9, "Relative change, e.g. 10% (or use Qty)"),
-                C("Type", "text", 12, "sales, marketing, promotion, new product, event"),
-                C("Owner", "text", 11, "Who asked for it"),
-                C("Comment", "text", 30, "Why"),
-            ),
-            "Sales and marketing adjustments to the statistical forecast",
-        ),
-        Table(
-            "tblDemandPlan",
-            "Demand Plan",
-            "output",
-            (
-                C("Item", "text", 12, "Item code"),
-                C("Family", "text", 14, "Product family (filter it for family totals)"),
-            ),
-            "Consensus demand = statistical forecast + adjustments",
-            period_columns=True,
-            period_totals=True,
-        ),
-        Table(
-            "tblReceipts",
-            "Supply",
-            "input",
-            (
-                C("Item", "text", 12, "Item code"),
-                C("Period", "period", 10, "Period the receipt arrives"),
-                C("Qty", "units", 9, "Units due in"),
-            ),
-            "Open orders and scheduled receipts",
-            totals=("Qty",),
-        ),
-        Table(
-            "tblSupplyPlan",
-            "Supply",
-            "output",
-            (
-                C("Item", "text", 12, "Item code"),
-                C("Measure", "text", 13, "Demand, Receipts, Production, OnHand, ..."),
-            ),
-            "Supply plan per item: production, projected on-hand, safety stock",
-            period_columns=True,
-            measure_kinds={m: "units" for m in SUPPLY_MEASURES} | {"DaysOfSupply": "days"},
-        ),
-        Table(
-            "tblResources",
-            "Capacity",
-            "input",
-            (
-                C("Resource", "text", 12, "Resource name (used in tblItems)"),
-                C("HoursPerPeriod", "number", 14, "Available hours per period [h]"),
-                C("Description", "text", 44, "What it is"),
-            ),
-            "Resources and available hours",
-        ),
-        Table(
-            "tblCapacity",
-            "Capacity",
-            "output",
-            (
-                C("Resource", "text", 12, "Resource"),
-                C("Measure", "text", 11, "Load, Available (hours) or Utilization"),
-            ),
-            "Load and utilization per resource (over 100% = overloaded)",
-            period_columns=True,
-            period_kind="number",
-            measure_kinds={"Load": "number", "Available": "number", "Utilization": "percent"},
-        ),
-        Table(
-            "tblBudget",
-            "Finance",
-            "input",
-            (
-                C("Family", "text", 12, "Product family"),
-                C("Period", "period", 10, "Period"),
-                C("Revenue", "money", 13, "Budgeted revenue"),
-            ),
-            "Revenue budget per family and period",
-            totals=("Revenue",),
-        ),
-        Table(
-            "tblFinancePlan",
-            "Finance",
-            "output",
-            (
-                C("Family", "text", 12, "Product family"),
-                C("Measure", "text", 15, "Revenue, COGS, GrossMargin, ..."),
-            ),
-            "Financial view of the plan per family",
-            period_columns=True,
-            period_kind="money",
-        ),
-        Table(
-            "tblReconciliation",
-            "Reconciliation",
-            "output",
-            (
-                C("Family", "text", 12, "Product family"),
-                C("Period", "text", 9, "Plan period"),
-                C("Demand", "units", 10, "Consensus demand [units]"),
-                C("Supply", "units", 10, "Planned supply [units]"),
-                C("Gap", "units", 9, "Supply - demand (negative = shortage)"),
-                C("Revenue", "money", 12, "Plan revenue"),
-                C("Budget", "money", 12, "Budget revenue"),
-                C("GapToBudget", "money", 12, "Revenue - budget"),
-                C("GrossMargin", "money", 12, "Revenue - COGS"),
-                C("Flag", "text", 24, "What is off"),
-                C("DecisionNeeded", "text", 44, "What the executive meeting must decide"),
-            ),
-            "Pre-S&OP: demand vs supply, revenue vs budget, per family and period",
-            totals=("Demand", "Supply", "Gap", "Revenue", "Budget", "GapToBudget", "GrossMargin"),
-        ),
-        Table(
-            "tblScenarios",
-            "Reconciliation",
-            "input",
-            (
-                C("Scenario", "text", 16, "Scenario name (rows with one name form one what-if)"),
-                C("Lever", "text", 11, "demand, capacity, price or lead time"),
-                C("AppliesTo", "text", 11, "Item, family or resource; blank = all"),
-                C("Change", "decimal", 9, "Fraction (0.1 = +10%); lead time: periods (+1)"),
-                C("Comment", "text", 28, "Why"),
-            ),
-            "What-if scenarios computed beside the base plan (the base plan is not changed)",
-        ),
-        Table(
-            "tblScenarioCompare",
-            "Reconciliation",
-            "output",
-            (
-                C("Scenario", "text", 16, "Scenario name"),
-                C("Family", "text", 12, "Product family, or Total"),
-                C("Measure", "text", 15, "Demand, Supply, Revenue, GrossMargin, WorkingCapital"),
-                C("Base", "number", 12, "Base plan over the horizon (working capital: average)"),
-                C("WhatIf", "number", 12, "The scenario's value"),
-                C("Difference", "number", 12, "WhatIf - Base"),
-                C("DiffPct", "percent", 9, "Difference / Base"),
-            ),
-            "Scenario vs base plan, per family, over the plan horizon",
-        ),
-        Table(
-            "tblKPIs",
-            "KPIs",
-            "output",
-            (
-                C("KPI", "text", 30, "Indicator"),
-                C("Value", "number", 13, "This cycle's value"),
-                C("Target", "number", 12, "Target"),
-                C("Status", "text", 11, "on target, watch or off target"),
-                C("Unit", "text", 7, "Unit of the value"),
-                C("Definition", "text", 37, "How it is computed"),
-            ),
-            "S&OP key performance indicators",
-            measure_kinds={
-                "%": "percent",
-                "days": "days",
-                "units": "units",
-                "h": "number",
-                "EUR": "money",
-                "USD": "money",
-                "GBP": "money",
-                "x": "number",
-            },
-            kind_column="Unit",
-            kind_targets=("Value", "Target"),
-        ),
-        Table(
-            "tblKPITrend",
-            "KPIs",
-            "output",
-            (
-                C("Period", "text", 9, "Period (history and plan)"),
-                C("Actual", "units", 10, "Actual sales [units]"),
-                C("Forecast", "units", 10, "Forecast / consensus demand [units]"),
-                C("OnHand", "units", 10, "Projected on-hand, all items [units]"),
-                C("SafetyStock", "units", 11, "Safety stock, all items [units]"),
-                C("Utilization", "percent", 11, "Capacity utilization, all resources"),
-                C("Revenue", "money", 12, "Revenue (actual, then plan)"),
-                C("Budget", "money", 12, "Budget revenue"),
-            ),
-            "Totals per period behind the KPI charts",
-        ),
-        Table(
-            "tblFVA",
-            "KPIs",
-            "output",
-            (
-                C(
-                    "Step",
-                    "text",
-                    12,
-                    "naive, statistical (tblForecast), consensus (tblDemandPlan)",
-                ),
-                C("Lag1WAPE", "percent", 10, "sum|F - A| / sum A, plans made 1 period ahead"),
-                C("Lag1Bias", "percent", 9, "sum(F - A) / sum A at lag 1 (+ = over-forecast)"),
-                C("Lag1FVA", "percent", 9, "WAPE of the step before minus this WAPE (+ = helps)"),
-                C("Lag3WAPE", "percent", 10, "WAPE of plans made 3 periods ahead"),
-                C("Lag3Bias", "percent", 9, "Bias at lag 3"),
-                C("Lag3FVA", "percent", 9, "Forecast value added at lag 3"),
-                C("Pairs", "units", 8, "Item-periods compared at lag 1"),
-            ),
-            "Forecast value added of each step, from History and Actuals",
-        ),
-        Table(
-            "tblForecastAccuracy",
-            "KPIs",
-            "output",
-            (
-                C("Level", "text", 8, "total, family or item (filter it)"),
-                C("Name", "text", 12, "Item code, family or Total"),
-                C("Family", "text", 11, "Family of the item"),
-                C("Lag1Actual", "units", 11, "Actual units of the lag-1 pairs"),
-                C("Lag1Naive", "percent", 10, "Lag-1 WAPE of the naive forecast"),
-                C("Lag1Statistical", "percent", 10, "Lag-1 WAPE of the statistical forecast"),
-                C("Lag1Consensus", "percent", 10, "Lag-1 WAPE of the consensus plan"),
-                C("Lag1Bias", "percent", 9, "Lag-1 bias of the consensus plan"),
-                C("Lag1StatFVA", "percent", 10, "Naive WAPE - statistical WAPE, lag 1"),
-                C(
-                    "Lag1OverrideFVA",
-                    "percent",
-                    11,
-                    "Statistical WAPE - consensus WAPE (< 0: the overrides hurt)",
-                ),
-                C("Lag3Actual", "units", 11, "Actual units of the lag-3 pairs"),
-                C("Lag3Naive", "percent", 10, "Lag-3 WAPE of the naive forecast"),
-                C("Lag3Statistical", "percent", 10, "Lag-3 WAPE of the statistical forecast"),
-                C("Lag3Consensus", "percent", 10, "Lag-3 WAPE of the consensus plan"),
-                C("Lag3Bias", "percent", 9, "Lag-3 bias of the consensus plan"),
-                C("Lag3StatFVA", "percent", 10, "Naive WAPE - statistical WAPE, lag 3"),
-                C("Lag3OverrideFVA", "percent", 11, "Statistical WAPE - consensus WAPE, lag 3"),
-            ),
-            "Lag-1 and lag-3 accuracy per item, family and total: sort to find harmful overrides",
-        ),
-        Table(
-            "tblDecisions",
-            "Decisions",
-            "input",
-            (
-                C("Date", "date", 11, "Meeting date"),
-                C("Topic", "text", 22, "What it is about"),
-                C("Decision", "text", 50, "What was decided"),
-                C("Owner", "text", 12, "Who carries it out"),
-                C("Due", "date", 11, "By when"),
-                C("Status", "text", 11, "open, in progress, done, cancelled"),
-            ),
-            "Executive S&OP meeting decisions and follow-up",
-        ),
-        Table(
-            "tblHistory",
-            "History",
-            "output",
-            (
-                C("Cycle", "text", 9, "Cycle (first plan period)"),
-                C("SnapshotTime", "text", 19, "When the snapshot was taken"),
-                C("Kind", "text", 12, "forecast, demand plan, supply plan, ..."),
-                C("Item", "text", 12, "Item code"),
-                C("Period", "text", 9, "Plan period"),
-                C("Qty", "units", 10, "Planned quantity"),
-            ),
-            "Snapshots of each cycle's plans (for lag accuracy and FVA)",
-        ),
-        Table(
-            "tblAdjustmentHistory",
-            "History",
-            "output",
-            (
-                C("Cycle", "text", 9, "Cycle the adjustment belonged to"),
-                C("MovedTime", "text", 19, "When roll forward moved it here"),
-                C("Item", "text", 12, "Item code"),
-                C("Family", "text", 12, "Product family"),
-                C("Period", "text", 9, "Period adjusted"),
-                C("Qty", "units", 9, "Absolute change [units]"),
-                C("Percent", "percent", 9, "Relative change"),
-                C("Type", "text", 12, "sales, marketing, promotion, new product, event"),
-                C("Owner", "text", 16, "Who asked for it"),
-                C("Comment", "text", 30, "Why"),
-            ),
-            "Adjustments of past periods, moved out of tblAdjustments by roll forward",
-        ),
-        Table(
-            "tblLog",
-            "Log",
-            "output",
-            (
-                C("Time", "text", 19, "When"),
-                C("User", "text", 12, "Who"),
-                C("Action", "text", 18, "What ran"),
-                C("Rows", "units", 8, "Rows written"),
-                C("Seconds", "number", 9, "How long"),
-                C("Messages", "text", 80, "Warnings and notes"),
-            ),
-            "Every run, appended",
-        ),
+def _input(name: str, sheet: str, description: str, *columns: Column, **options: Any) -> Table:
+    return Table(name, sheet, "input", columns, description, **options)
+
+
+def _output(name: str, sheet: str, description: str, *columns: Column, **options: Any) -> Table:
+    return Table(name, sheet, "output", columns, description, **options)
+
+
+def _wide(name: str, sheet: str, description: str, *columns: Column, **options: Any) -> Table:
+    """An output table with its fixed ``columns``, then one column per plan period."""
+    return Table(name, sheet, "output", columns, description, period_columns=True, **options)
+
+
+def _accuracy_columns(lag: int) -> tuple[Column, ...]:
+    """The lag-``lag`` columns of tblForecastAccuracy."""
+    at = f"Lag{lag}"
+    note = " (< 0: the overrides hurt)" if lag == 1 else f", lag {lag}"
+    return (
+        Column(f"{at}Actual", "units", 11, f"Actual units of the lag-{lag} pairs"),
+        Column(f"{at}Naive", "percent", 10, f"Lag-{lag} WAPE of the naive forecast"),
+        Column(f"{at}Statistical", "percent", 10, f"Lag-{lag} WAPE of the statistical forecast"),
+        Column(f"{at}Consensus", "percent", 10, f"Lag-{lag} WAPE of the consensus plan"),
+        Column(f"{at}Bias", "percent", 9, f"Lag-{lag} bias of the consensus plan"),
+        Column(f"{at}StatFVA", "percent", 10, f"Naive WAPE - statistical WAPE, lag {lag}"),
+        Column(f"{at}OverrideFVA", "percent", 11, f"Statistical WAPE - consensus WAPE{note}"),
     )
-}
+
+
+C = Column  # short aliases for the declarations below
+AT_LEAST_0 = Rule(low=0)  # a number >= 0, or blank
+GIVEN_AT_LEAST_0 = Rule(low=0, filled=True)
+PRICE = Rule(low=0, filled=True, label="UnitPrice (price)")
+COST = Rule(low=0, filled=True, label="UnitCost (cost)")
+SERVICE_LEVEL = Rule(low=0, high=1, strict=True)  # a probability; not 0 or 1
+SOLD = Rule(low=0, filled=True, severity="warning")  # a negative actual is a return, used as given
+ITEM_STATUS = Rule(choices=ITEM_STATUSES)
+ADJUSTMENT_TYPE = Rule(choices=ADJUSTMENT_TYPES, severity="warning")
+PERCENT_CHANGE = Rule(low=-1, message="{what} below -100% would make demand negative; got {value}")
+ITEM = C("Item", "text", 12, "Item code")
+FAMILY = C("Family", "text", 12, "Product family")
+PLAN_PERIOD = C("Period", "text", 9, "Plan period")
+WHY = C("Comment", "text", 30, "Why")
+
+_TABLES = (
+    _input(
+        "tblSettings",
+        "Settings",
+        "Cycle settings read by every step",
+        C("Key", "text", 18, "Setting name (do not rename)"),
+        C("Value", "text", 28, "Your value"),
+        C("Description", "text", 70, "What the setting does"),
+    ),
+    _input(
+        "tblItems",
+        "Items",
+        "Item master: prices, costs, lead times, resources",
+        C("Item", "text", 12, "Item code, unique"),
+        C("Description", "text", 28, "Item name"),
+        C("Family", "text", 14, "Product family (plans and budget roll up to it)"),
+        C("Unit", "text", 7, "Unit of measure"),
+        C("UnitPrice", "price", 11, "Selling price per unit", PRICE),
+        C("UnitCost", "price", 11, "Standard cost per unit", COST),
+        C("LeadTime", "number", 10, "Replenishment lead time [periods]", GIVEN_AT_LEAST_0),
+        C("LeadTimeSD", "number", 11, "Standard deviation of the lead time [periods]", AT_LEAST_0),
+        C("ServiceLevel", "percent", 12, "Cycle service level; blank = Settings", SERVICE_LEVEL),
+        C("MOQ", "units", 8, "Minimum order/production quantity [units]", AT_LEAST_0),
+        C("LotSize", "units", 9, "Production is rounded up to a multiple [units]", AT_LEAST_0),
+        C("Resource", "text", 12, "Resource that makes it (tblResources)"),
+        C("HoursPerUnit", "decimal", 12, "Resource hours per unit [h]", AT_LEAST_0),
+        C("OnHand", "units", 10, "Opening on-hand before the first plan period", AT_LEAST_0),
+        C("CycleTimeDays", "number", 13, "Production cycle time [days]", AT_LEAST_0),
+        C("Owner", "text", 12, "Planner responsible"),
+        C("Status", "text", 9, "active, new (no history yet) or eol (phase-out)", ITEM_STATUS),
+    ),
+    _input(
+        "tblActuals",
+        "Actuals",
+        "Sales history, long format (paste from the ERP)",
+        C("Item", "text", 12, "Item code (tblItems)"),
+        C("Period", "period", 11, "Month (first day) or week start; text YYYY-MM ok"),
+        C("Qty", "units", 10, "Units sold/shipped in the period", SOLD),
+        totals=("Qty",),
+    ),
+    _wide(
+        "tblForecast",
+        "Forecast",
+        "Statistical forecast per item",
+        ITEM,
+        C("Family", "text", 14, "Product family"),
+        C("Method", "text", 15, "Forecast method used"),
+        C("Pattern", "text", 14, "Demand pattern (smooth/erratic/intermittent/lumpy)"),
+        C("ABC", "text", 6, "Value class"),
+        C("XYZ", "text", 6, "Variability class"),
+        C("HoldoutWAPE", "percent", 13, "Accuracy on the holdout periods (WAPE)"),
+        period_totals=True,
+    ),
+    _input(
+        "tblAdjustments",
+        "Demand Plan",
+        "Sales and marketing adjustments to the statistical forecast",
+        C("Item", "text", 12, "Item code, or blank for a family adjustment"),
+        C("Family", "text", 12, "Family, when the adjustment is for a whole family"),
+        C("Period", "period", 10, "Plan period"),
+        C("Qty", "units", 9, "Absolute change [units] (or use Percent)", Rule()),
+        C(
+            "Percent",
+            "percent",
+            9,
+            "Relative change, e.g. 10% (or use Qty)",
+            PERCENT_CHANGE,
+        ),
+        C("Type", "text", 12, ", ".join(ADJUSTMENT_TYPES), ADJUSTMENT_TYPE),
+        C("Owner", "text", 11, "Who asked for it"),
+        WHY,
+    ),
+    _wide(
+        "tblDemandPlan",
+        "Demand Plan",
+        "Consensus demand = statistical forecast + adjustments",
+        ITEM,
+        C("Family", "text", 14, "Product family (filter it for family totals)"),
+        period_totals=True,
+    ),
+    _input(
+        "tblReceipts",
+        "Supply",
+        "Open orders and scheduled receipts",
+        ITEM,
+        C("Period", "period", 10, "Period the receipt arrives"),
+        C("Qty", "units", 9, "Units due in", GIVEN_AT_LEAST_0),
+        totals=("Qty",),
+    ),
+    _wide(
+        "tblSupplyPlan",
+        "Supply",
+        "Supply plan per item: production, projected on-hand, safety stock",
+        ITEM,
+        C("Measure", "text", 13, "Demand, Receipts, Production, OnHand, ..."),
+        measure_kinds={m: "units" for m in SUPPLY_MEASURES} | {"DaysOfSupply": "days"},
+    ),
+    _input(
+        "tblResources",
+        "Capacity",
+        "Resources and available hours",
+        C("Resource", "text", 12, "Resource name (used in tblItems)"),
+        C("HoursPerPeriod", "number", 14, "Available hours per period [h]", GIVEN_AT_LEAST_0),
+        C("Description", "text", 44, "What it is"),
+    ),
+    _wide(
+        "tblCapacity",
+        "Capacity",
+        "Load and utilization per resource (over 100% = overloaded)",
+        C("Resource", "text", 12, "Resource"),
+        C("Measure", "text", 11, "Load, Available (hours) or Utilization"),
+        period_kind="number",
+        measure_kinds={"Load": "number", "Available": "number", "Utilization": "percent"},
+    ),
+    _input(
+        "tblBudget",
+        "Finance",
+        "Revenue budget per family and period",
+        FAMILY,
+        C("Period", "period", 10, "Period"),
+        C("Revenue", "money", 13, "Budgeted revenue", Rule(0, filled=True, label="budget Revenue")),
+        totals=("Revenue",),
+    ),
+    _wide(
+        "tblFinancePlan",
+        "Finance",
+        "Financial view of the plan per family",
+        FAMILY,
+        C("Measure", "text", 15, "Revenue, COGS, GrossMargin, ..."),
+        period_kind="money",
+    ),
+    _output(
+        "tblReconciliation",
+        "Reconciliation",
+        "Pre-S&OP: demand vs supply, revenue vs budget, per family and period",
+        FAMILY,
+        PLAN_PERIOD,
+        C("Demand", "units", 10, "Consensus demand [units]"),
+        C("Supply", "units", 10, "Planned supply [units]"),
+        C("Gap", "units", 9, "Supply - demand (negative = shortage)"),
+        C("Revenue", "money", 12, "Plan revenue"),
+        C("Budget", "money", 12, "Budget revenue"),
+        C("GapToBudget", "money", 12, "Revenue - budget"),
+        C("GrossMargin", "money", 12, "Revenue - COGS"),
+        C("Flag", "text", 24, "What is off"),
+        C("DecisionNeeded", "text", 44, "What the executive meeting must decide"),
+        totals=("Demand", "Supply", "Gap", "Revenue", "Budget", "GapToBudget", "GrossMargin"),
+    ),
+    _input(
+        "tblScenarios",
+        "Reconciliation",
+        "What-if scenarios computed beside the base plan (the base plan is not changed)",
+        C("Scenario", "text", 16, "Scenario name (rows with one name form one what-if)"),
+        C(
+            "Lever",
+            "text",
+            11,
+            "demand, capacity, price or lead time",
+            Rule(choices=SCENARIO_LEVERS),
+        ),
+        C("AppliesTo", "text", 11, "Item, family or resource; blank = all"),
+        C("Change", "decimal", 9, "Fraction (0.1 = +10%); lead time: periods (+1)"),
+        C("Comment", "text", 28, "Why"),
+    ),
+    _output(
+        "tblScenarioCompare",
+        "Reconciliation",
+        "Scenario vs base plan, per family, over the plan horizon",
+        C("Scenario", "text", 16, "Scenario name"),
+        C("Family", "text", 12, "Product family, or Total"),
+        C("Measure", "text", 15, "Demand, Supply, Revenue, GrossMargin, WorkingCapital"),
+        C("Base", "number", 12, "Base plan over the horizon (working capital: average)"),
+        C("WhatIf", "number", 12, "The scenario's value"),
+        C("Difference", "number", 12, "WhatIf - Base"),
+        C("DiffPct", "percent", 9, "Difference / Base"),
+    ),
+    _output(
+        "tblKPIs",
+        "KPIs",
+        "S&OP key performance indicators",
+        C("KPI", "text", 30, "Indicator"),
+        C("Value", "number", 13, "This cycle's value"),
+        C("Target", "number", 12, "Target"),
+        C("Status", "text", 11, "on target, watch or off target"),
+        C("Unit", "text", 7, "Unit of the value"),
+        C("Definition", "text", 37, "How it is computed"),
+        measure_kinds={"%": "percent", "days": "days", "units": "units", "h": "number"}
+        | {"EUR": "money", "USD": "money", "GBP": "money", "x": "number"},
+        kind_column="Unit",
+        kind_targets=("Value", "Target"),
+    ),
+    _output(
+        "tblKPITrend",
+        "KPIs",
+        "Totals per period behind the KPI charts",
+        C("Period", "text", 9, "Period (history and plan)"),
+        C("Actual", "units", 10, "Actual sales [units]"),
+        C("Forecast", "units", 10, "Forecast / consensus demand [units]"),
+        C("OnHand", "units", 10, "Projected on-hand, all items [units]"),
+        C("SafetyStock", "units", 11, "Safety stock, all items [units]"),
+        C("Utilization", "percent", 11, "Capacity utilization, all resources"),
+        C("Revenue", "money", 12, "Revenue (actual, then plan)"),
+        C("Budget", "money", 12, "Budget revenue"),
+    ),
+    _output(
+        "tblFVA",
+        "KPIs",
+        "Forecast value added of each step, from History and Actuals",
+        C("Step", "text", 12, "naive, statistical (tblForecast), consensus (tblDemandPlan)"),
+        C("Lag1WAPE", "percent", 10, "sum|F - A| / sum A, plans made 1 period ahead"),
+        C("Lag1Bias", "percent", 9, "sum(F - A) / sum A at lag 1 (+ = over-forecast)"),
+        C("Lag1FVA", "percent", 9, "WAPE of the step before minus this WAPE (+ = helps)"),
+        C("Lag3WAPE", "percent", 10, "WAPE of plans made 3 periods ahead"),
+        C("Lag3Bias", "percent", 9, "Bias at lag 3"),
+        C("Lag3FVA", "percent", 9, "Forecast value added at lag 3"),
+        C("Pairs", "units", 8, "Item-periods compared at lag 1"),
+    ),
+    _output(
+        "tblForecastAccuracy",
+        "KPIs",
+        "Lag-1 and lag-3 accuracy per item, family and total: sort to find harmful overrides",
+        C("Level", "text", 8, "total, family or item (filter it)"),
+        C("Name", "text", 12, "Item code, family or Total"),
+        C("Family", "text", 11, "Family of the item"),
+        *_accuracy_columns(1),
+        *_accuracy_columns(3),
+    ),
+    _input(
+        "tblDecisions",
+        "Decisions",
+        "Executive S&OP meeting decisions and follow-up",
+        C("Date", "date", 11, "Meeting date"),
+        C("Topic", "text", 22, "What it is about"),
+        C("Decision", "text", 50, "What was decided"),
+        C("Owner", "text", 12, "Who carries it out"),
+        C("Due", "date", 11, "By when"),
+        C(
+            "Status",
+            "text",
+            11,
+            "open, in progress, done, cancelled",
+            Rule(choices=DECISION_STATUSES),
+        ),
+    ),
+    _output(
+        "tblHistory",
+        "History",
+        "Snapshots of each cycle's plans (for lag accuracy and FVA)",
+        C("Cycle", "text", 9, "Cycle (first plan period)"),
+        C("SnapshotTime", "text", 19, "When the snapshot was taken"),
+        C("Kind", "text", 12, "forecast, demand plan, supply plan, ..."),
+        ITEM,
+        PLAN_PERIOD,
+        C("Qty", "units", 10, "Planned quantity"),
+    ),
+    _output(
+        "tblAdjustmentHistory",
+        "History",
+        "Adjustments of past periods, moved out of tblAdjustments by roll forward",
+        C("Cycle", "text", 9, "Cycle the adjustment belonged to"),
+        C("MovedTime", "text", 19, "When roll forward moved it here"),
+        ITEM,
+        FAMILY,
+        C("Period", "text", 9, "Period adjusted"),
+        C("Qty", "units", 9, "Absolute change [units]"),
+        C("Percent", "percent", 9, "Relative change"),
+        C("Type", "text", 12, ", ".join(ADJUSTMENT_TYPES)),
+        C("Owner", "text", 16, "Who asked for it"),
+        WHY,
+    ),
+    _output(
+        "tblLog",
+        "Log",
+        "Every run, appended",
+        C("Time", "text", 19, "When"),
+        C("User", "text", 12, "Who"),
+        C("Action", "text", 18, "What ran"),
+        C("Rows", "units", 8, "Rows written"),
+        C("Seconds", "number", 9, "How long"),
+        C("Messages", "text", 80, "Warnings and notes"),
+    ),
+)
+TABLES: dict[str, Table] = {t.name: t for t in _TABLES}
 del C
 
 SHEETS: tuple[Sheet, ...] = (

@@ -3,16 +3,18 @@
 :func:`validate` returns every :class:`Problem` found, each with its severity, sheet, Excel row,
 column and the value seen. Errors stop a run (the file is left untouched); warnings do not.
 
-Rules: missing sheets, tables or columns; bad settings; unknown items in actuals, adjustments or
-receipts; text, blank or negative quantities; duplicated (item, period); periods not on the
-period grid; missing, text or negative prices and costs; unknown resources and families.
+Rules: missing sheets, tables or columns; bad settings; every cell against the rule its column
+declares in :mod:`~sop_xl.workbook.schema` (a number, its bounds, its choices, whether it may be
+blank: the template offers the same rules as Excel data validation); unknown items in actuals,
+adjustments or receipts; duplicated (item, period); periods not on the period grid; unknown
+resources and families.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 import pandas as pd
 
@@ -23,7 +25,7 @@ from sop_xl.workbook.book import Book
 from sop_xl.workbook.periods import parse_period, period_label
 from sop_xl.workbook.settings import parse_settings
 
-Severity = Literal["error", "warning"]
+Severity = schema.Severity  # an error stops a run; a warning is only reported
 
 
 @dataclass(frozen=True)
@@ -55,31 +57,64 @@ class _Collector:
         self.out.append(Problem(severity, self.sheet, row, column, value, message, self.table))
 
 
-def _numbers(
-    frame: pd.DataFrame,
-    column: str,
-    report: _Collector,
-    *,
-    required: bool = True,
-    negative: Severity | None = "error",
-    what: str = "",
-) -> pd.Series:
-    """The column as floats (NaN where blank or bad), reporting text, blanks and negatives."""
-    what = what or column
+def _numbers(frame: pd.DataFrame, column: schema.Column, report: _Collector) -> pd.Series:
+    """The column as floats (NaN where blank or bad), reporting what breaks its declared rule.
+
+    Text and (where the rule wants a value) blanks are errors; a number outside the bounds is
+    reported with the rule's severity and, as an error, left out (NaN).
+    """
+    rule = column.rule or schema.Rule()
+    what = rule.label or column.name
     out = pd.Series(float("nan"), index=frame.index, dtype=float)
-    for row, value in frame[column].items():
+    for row, value in frame[column.name].items():
         if is_blank(value):
-            if required:
-                report.add("error", row, column, value, f"{what} is blank")
+            if rule.filled:
+                report.add("error", row, column.name, value, f"{what} is blank")
             continue
         if isinstance(value, bool) or not isinstance(value, (int, float)):
-            report.add("error", row, column, value, f"{what} must be a number; got {show(value)}")
+            message = f"{what} must be a number; got {show(value)}"
+            report.add("error", row, column.name, value, message)
             continue
-        if value < 0 and negative:
-            report.add(negative, row, column, value, f"{what} is negative: {show(value)}")
-            if negative == "error":
+        if not rule.admits(value):
+            report.add(rule.severity, row, column.name, value, _outside(rule, what, value))
+            if rule.severity == "error":
                 continue
         out[row] = float(value)
+    return out
+
+
+def _outside(rule: schema.Rule, what: str, value: Any) -> str:
+    """The message for a number outside the rule's bounds."""
+    if rule.message:
+        return rule.message.format(what=what, value=show(value))
+    if rule.low == 0 and rule.high is None and not rule.strict:
+        return f"{what} is negative: {show(value)}"
+    if rule.low is not None and rule.high is not None:
+        return f"{what} must be between {rule.low:g} and {rule.high:g}; got {show(value)}"
+    return f"{what} must be {rule.bounds}; got {show(value)}"
+
+
+def _choices(frame: pd.DataFrame, column: schema.Column, report: _Collector) -> pd.Series:
+    """The column as stripped texts (None where blank), reporting those not among the choices."""
+    rule = column.rule or schema.Rule()
+    what = rule.label or column.name
+    allowed = ", ".join(rule.choices)
+    verb = "must" if rule.severity == "error" else "should"
+    texts = _texts(frame, column.name)
+    for row, value in texts.items():
+        if value is not None and not rule.admits(value):
+            message = f"{what} {verb} be one of {allowed}; got {show(value)}"
+            report.add(rule.severity, row, column.name, value, message)
+    return texts
+
+
+def _ruled(frame: pd.DataFrame, table: str, report: _Collector) -> dict[str, pd.Series]:
+    """Every column of ``table`` with a declared rule, checked: numbers, or texts with choices."""
+    out = {}
+    for column in schema.table(table).columns:
+        if column.rule is not None:
+            check = _choices if column.rule.choices else _numbers
+            out[column.name] = check(frame, column, report)
     return out
 
 
@@ -251,7 +286,7 @@ def _check_resources(frame: pd.DataFrame, rep: _Collector) -> set[str]:
     for row in names[names.isna()].index:
         rep.add("error", row, "Resource", None, "Resource is blank")
     _duplicates(names.to_frame(), ["Resource"], rep)
-    hours = _numbers(frame, "HoursPerPeriod", rep)
+    hours = _ruled(frame, "tblResources", rep)["HoursPerPeriod"]
     for row in hours[hours == 0].index:
         rep.add("warning", row, "HoursPerPeriod", 0, f"resource {names[row]} has no hours")
     return set(names.dropna())
@@ -267,8 +302,8 @@ def _check_items(
     family = _texts(frame, "Family")
     for row in family[family.isna()].index:
         rep.add("error", row, "Family", None, f"item {codes[row]} has no Family")
-    price = _numbers(frame, "UnitPrice", rep, what="UnitPrice (price)")
-    cost = _numbers(frame, "UnitCost", rep, what="UnitCost (cost)")
+    ruled = _ruled(frame, "tblItems", rep)
+    price, cost = ruled["UnitPrice"], ruled["UnitCost"]
     for row in price.index[(cost > price) & price.notna()]:
         rep.add(
             "warning",
@@ -277,36 +312,8 @@ def _check_items(
             cost[row],
             f"item {codes[row]} costs {cost[row]:g}, more than its price {price[row]:g}",
         )
-    for name in (
-        "LeadTime",
-        "LeadTimeSD",
-        "MOQ",
-        "LotSize",
-        "HoursPerUnit",
-        "OnHand",
-        "CycleTimeDays",
-    ):
-        _numbers(frame, name, rep, required=name in ("LeadTime",))
-    level = _numbers(frame, "ServiceLevel", rep, required=False)
-    for row in level.index[(level <= 0) | (level >= 1)]:
-        rep.add(
-            "error",
-            row,
-            "ServiceLevel",
-            level[row],
-            f"ServiceLevel must be between 0 and 1; got {level[row]:g}",
-        )
-    status = _texts(frame, "Status")
-    for row, value in status.items():
-        if value is None:
-            rep.add(
-                "warning", row, "Status", None, f"item {codes[row]} has no Status; active assumed"
-            )
-        elif value.lower() not in schema.ITEM_STATUSES:
-            allowed = ", ".join(schema.ITEM_STATUSES)
-            rep.add(
-                "error", row, "Status", value, f"Status must be one of {allowed}; got {show(value)}"
-            )
+    for row in ruled["Status"][ruled["Status"].isna()].index:
+        rep.add("warning", row, "Status", None, f"item {codes[row]} has no Status; active assumed")
     if check_resources:
         resource = _texts(frame, "Resource")
         _known(resource, resources, "Resource", "tblResources", rep, "resource")
@@ -335,9 +342,7 @@ def _check_series(
     if check_items:
         _known(codes, items, "Item", "tblItems", rep, "item")
     periods = _periods(frame, "Period", period_type, rep)
-    # a negative actual is a return (used as given); a negative receipt is a mistake
-    negative: Severity = "warning" if name == "tblActuals" else "error"
-    _numbers(frame, "Qty", rep, negative=negative)
+    _ruled(frame, name, rep)  # Qty: a negative actual is a return, a negative receipt a mistake
     keys = pd.DataFrame({"Item": codes, "Period": periods})
     severity: Severity = "error" if name == "tblActuals" else "warning"
     _duplicates(keys, ["Item", "Period"], rep, severity, period_type)
@@ -355,8 +360,7 @@ def _check_adjustments(
     if families:
         _known(family, families, "Family", "tblItems", rep, "family")
     _periods(frame, "Period", period_type, rep)
-    qty = _numbers(frame, "Qty", rep, required=False, negative=None)
-    pct = _numbers(frame, "Percent", rep, required=False, negative=None)
+    _ruled(frame, "tblAdjustments", rep)  # Qty, Percent, Type
     raw_qty, raw_pct = frame["Qty"].map(is_blank), frame["Percent"].map(is_blank)
     for row in frame.index:
         if raw_qty[row] and raw_pct[row]:
@@ -369,22 +373,6 @@ def _check_adjustments(
                 frame.at[row, "Percent"],
                 "give a Qty or a Percent, not both",
             )
-    for row in pct.index[pct < -1]:
-        rep.add(
-            "error",
-            row,
-            "Percent",
-            pct[row],
-            f"Percent below -100% would make demand negative; got {pct[row]:g}",
-        )
-    del qty
-    kind = _texts(frame, "Type")
-    allowed = ", ".join(schema.ADJUSTMENT_TYPES)
-    for row, value in kind.items():
-        if value is not None and value.lower() not in schema.ADJUSTMENT_TYPES:
-            rep.add(
-                "warning", row, "Type", value, f"Type should be one of {allowed}; got {show(value)}"
-            )
 
 
 def _check_budget(
@@ -396,7 +384,7 @@ def _check_budget(
     if families:
         _known(family, families, "Family", "tblItems", rep, "family")
     periods = _periods(frame, "Period", period_type, rep)
-    _numbers(frame, "Revenue", rep, what="budget Revenue")
+    _ruled(frame, "tblBudget", rep)  # Revenue
     keys = pd.DataFrame({"Family": family, "Period": periods})
     _duplicates(keys, ["Family", "Period"], rep, "error", period_type)
 
