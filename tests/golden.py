@@ -74,11 +74,11 @@ def differences(
         a, b = expected[name], actual[name]
         if len(a) != len(b):
             found.append(f"{name}: {len(a)} rows expected, {len(b)} now")
-        for i, (ra, rb) in enumerate(zip(a, b)):
+        for i, (ra, rb) in enumerate(zip(a, b, strict=False)):
             if len(ra) != len(rb):
                 found.append(f"{name} row {i}: {len(ra)} columns expected, {len(rb)} now")
                 continue
-            for j, (va, vb) in enumerate(zip(ra, rb)):
+            for j, (va, vb) in enumerate(zip(ra, rb, strict=False)):
                 if not _same(va, vb):
                     found.append(f"{name} row {i} {a[0][j]}: expected {va!r}, got {vb!r}")
                     if len(found) >= limit:

@@ -15,9 +15,8 @@ import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
-from sop_xl.cycle import run_cycle
+from sop_xl.cycle import roll_forward, run_cycle, snapshot
 from sop_xl.demo import write_demo
-from sop_xl.cycle import roll_forward, snapshot
 from sop_xl.workbook import tables
 from sop_xl.workbook.book import open_book
 
@@ -258,8 +257,8 @@ def test_history_periods_keeps_the_first_plan_periods_of_each_item(first, tmp_pa
 
 
 def test_snapshot_refused_when_history_would_not_fit_on_a_sheet(first, tmp_path, monkeypatch):
-    from sop_xl.errors import SopError
     from sop_xl.cycle import actions
+    from sop_xl.errors import SopError
 
     path = tmp_path / "full.xlsx"
     shutil.copy(first, path)

@@ -13,9 +13,8 @@ import pytest
 from openpyxl import load_workbook
 from test_workbook_libreoffice import error_cells, soffice
 
-from sop_xl.cycle import run_cycle
+from sop_xl.cycle import roll_forward, run_cycle, snapshot
 from sop_xl.demo import write_demo
-from sop_xl.cycle import roll_forward, snapshot
 from sop_xl.workbook import tables
 from sop_xl.workbook.book import open_book
 

@@ -45,10 +45,10 @@ from sop_xl.cycle.inputs import CycleInputs, grid_of, parsed_periods
 from sop_xl.cycle.steps import compute
 from sop_xl.cycle.transaction import Planned, Session, Writes, transact
 from sop_xl.errors import SopError
-from sop_xl.workbook.cells import read_block, reset_block
 from sop_xl.records.cycletime import cycle_time
 from sop_xl.records.indicators import typed_decisions
 from sop_xl.workbook.book import Book
+from sop_xl.workbook.cells import read_block, reset_block
 from sop_xl.workbook.periods import is_period_label, period_range
 
 EXCEL_ROWS = 1_048_576  # rows on an Excel sheet

@@ -30,8 +30,8 @@ import pandas as pd
 
 from sop_xl.cycle.inputs import CycleInputs, cycle_inputs
 from sop_xl.errors import SopError
-from sop_xl.workbook.cells import start_steps, write_block
 from sop_xl.workbook.book import Book
+from sop_xl.workbook.cells import start_steps, write_block
 from sop_xl.workbook.validate import Problem, errors, validate
 
 INPUTS = ("tblItems", "tblActuals", "tblAdjustments", "tblReceipts", "tblResources", "tblBudget")
