@@ -32,7 +32,7 @@ import xlwings as xw
 
 from sop_xl.errors import SopError
 from sop_xl.workbook.live import XlwingsBook
-from sop_xl.workbook.validate import Problem, validate
+from sop_xl.workbook.validate import Problem
 
 log = logging.getLogger("sop_xl")
 
@@ -243,7 +243,9 @@ def validate_inputs(book: xw.Book | None = None) -> MacroResult:
     """Validate Inputs: list the input problems; writes nothing but the message and a Log row."""
 
     def work(live: XlwingsBook) -> _Outcome:
-        problems = validate(live)
+        from sop_xl.cycle.transaction import check_inputs
+
+        problems = check_inputs(live)
         if any(p.severity == "error" for p in problems):
             raise _Stopped(_problem_summary(problems), problems)
         summary = "inputs OK" + (f" ({_problem_summary(problems)})" if problems else "")

@@ -19,10 +19,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 @command("validate", "Check a workbook's inputs: sheets, tables, items, periods.", add_arguments)
 def run(args: argparse.Namespace) -> int:
+    from sop_xl.cycle.transaction import check_inputs
     from sop_xl.workbook.book import open_book
-    from sop_xl.workbook.validate import errors, validate
+    from sop_xl.workbook.validate import errors
 
-    problems = validate(open_book(args.file))
+    problems = check_inputs(open_book(args.file))  # the checks a run makes before computing
     for problem in problems:
         print(
             " ".join(str(problem).split()),

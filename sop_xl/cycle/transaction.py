@@ -145,6 +145,31 @@ class Session:
         return start_steps(self.book)[0]
 
 
+def _read(session: Session) -> list[Problem]:
+    """Validate, then read and type the inputs; problems found (read errors as problems)."""
+    session.problems = validate(session)
+    if errors(session.problems):
+        return session.problems
+    raw = {name: session.read_table(name) for name in INPUTS}
+    if session.has("tblHistory"):
+        raw["tblHistory"] = session.read_table("tblHistory")
+    try:
+        session.inputs = cycle_inputs(raw, session.settings())
+    except SopError as exc:  # what only typing the inputs finds (e.g. no cycle start at all)
+        problem = Problem("error", "Settings", None, "", None, " ".join(str(exc).split()))
+        session.problems = [*session.problems, problem]
+    return session.problems
+
+
+def check_inputs(book: Book) -> list[Problem]:
+    """Every problem a run would refuse or warn about, without computing (``sop-xl validate``).
+
+    The same checks as the first two stages of :func:`transact`, so validation says OK exactly
+    when a run would go past them.
+    """
+    return _read(Session(book))
+
+
 def _refusal(prefix: str, problems: Sequence[Problem]) -> str:
     shown = "; ".join(" ".join(str(p).split()) for p in problems[:SHOWN_PROBLEMS])
     more = len(problems) - SHOWN_PROBLEMS
@@ -193,19 +218,12 @@ def transact(
 
     tell("validate")
     session = Session(book)
-    session.problems = validate(session)
-    bad = errors(session.problems)
+    bad = errors(_read(session))
     if bad:
         raise SopError(_refusal(refusal, bad))
     seconds["validate"] = time.perf_counter() - started
-
-    mark = time.perf_counter()
     tell("read")
-    raw = {name: session.read_table(name) for name in INPUTS}
-    if session.has("tblHistory"):
-        raw["tblHistory"] = session.read_table("tblHistory")
-    session.inputs = cycle_inputs(raw, session.settings())
-    seconds["read"] = time.perf_counter() - mark
+    seconds["read"] = 0.0  # the inputs were read and typed with the validation
 
     mark = time.perf_counter()
     planned = work(session)
