@@ -144,14 +144,37 @@ def _texts(frame: pd.DataFrame, column: str) -> pd.Series:
     return frame[column].map(lambda v: None if is_blank(v) else str(v).strip())
 
 
+def row_ranges(rows: Iterable[int], limit: int = 4) -> str:
+    """Excel rows as short ranges: ``12-41`` or ``3, 7-9, 12`` (``...`` past ``limit``).
+
+    >>> row_ranges([12, 13, 14, 20, 30, 31])
+    '12-14, 20, 30-31'
+    >>> row_ranges(range(1, 20, 2), limit=3)
+    '1, 3, 5, ...'
+    """
+    spans: list[list[int]] = []
+    for row in sorted(set(rows)):
+        if spans and row == spans[-1][1] + 1:
+            spans[-1][1] = row
+        else:
+            spans.append([row, row])
+    shown = [f"{a}-{b}" if b > a else f"{a}" for a, b in spans[:limit]]
+    return ", ".join(shown) + (", ..." if len(spans) > limit else "")
+
+
 def _known(
     values: pd.Series, known: set[str], column: str, source: str, report: _Collector, what: str
 ) -> None:
+    """One problem per unknown value, at its first row, naming how many rows hold it."""
+    unknown: dict[str, list[int]] = {}
     for row, value in values.items():
         if value is not None and value not in known:
-            report.add(
-                "error", row, column, value, f"unknown {what} {show(value)} (not in {source})"
-            )
+            unknown.setdefault(value, []).append(int(row))
+    for value, rows in unknown.items():
+        message = f"unknown {what} {show(value)} (not in {source})"
+        if len(rows) > 1:
+            message += f": {len(rows)} rows of {report.sheet}, rows {row_ranges(rows)}"
+        report.add("error", rows[0], column, value, message)
 
 
 def _duplicates(

@@ -1,0 +1,53 @@
+"""Issue 10 §4: validation a user can read: one line per unknown item, and `validate` agrees
+with `run` (a fresh template is refused by both)."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from sop_xl.cli import main
+from sop_xl.cycle.transaction import check_inputs
+from sop_xl.demo import demo_tables
+from sop_xl.workbook.book import new_book
+from sop_xl.workbook.fill import fill_inputs
+from sop_xl.workbook.validate import errors, row_ranges, validate
+
+
+def test_one_unknown_item_in_thirty_rows_is_one_problem_naming_the_rows():
+    frames = demo_tables()
+    actuals = frames["tblActuals"].astype(object).copy()
+    actuals.loc[7:36, "Item"] = "XX-1"  # 30 rows, Excel rows 12-41 (header on row 4)
+    frames["tblActuals"] = actuals
+    book = new_book()
+    fill_inputs(book.workbook, frames)
+    unknown = [p for p in validate(book) if "unknown item" in p.message]
+    assert [str(p) for p in unknown] == [
+        "error: Actuals row 12 Item: unknown item 'XX-1' (not in tblItems): 30 rows of Actuals, "
+        "rows 12-41"
+    ]
+
+
+def test_row_ranges():
+    assert row_ranges([5]) == "5"
+    assert row_ranges([9, 7, 8, 12]) == "7-9, 12"
+    assert row_ranges([1, 3, 5, 7, 9, 11], limit=4) == "1, 3, 5, 7, ..."
+
+
+def test_a_fresh_template_is_refused_by_validate_as_by_run(tmp_path, capsys):
+    path = tmp_path / "fresh.xlsx"
+    assert main(["new", str(path)]) == 0
+    capsys.readouterr()
+    assert main(["validate", str(path)]) == 1
+    err = capsys.readouterr().err
+    assert "Settings CycleStart is blank and tblActuals is empty: give the first plan period" in err
+    data = path.read_bytes()
+    assert main(["run", str(path), "--jobs", "1"]) == 1
+    assert "Settings CycleStart is blank and tblActuals is empty" in capsys.readouterr().err
+    assert path.read_bytes() == data
+
+
+def test_check_inputs_is_clean_on_the_demo():
+    book = new_book()
+    fill_inputs(book.workbook, demo_tables())
+    assert errors(check_inputs(book)) == []
+    assert isinstance(demo_tables()["tblActuals"], pd.DataFrame)
