@@ -78,17 +78,17 @@ def test_intervals_go_to_their_own_sheets(tmp_path):
         (
             "Item,Qty\nA,5\n",
             [],
-            "sop-xl: error: in.csv must have the columns Item, Period, Qty; missing Period in ['Item', 'Qty']",
+            "sop-xl: error: in.csv must have a header with Item, Period, Qty; missing 'Period' in ['Item', 'Qty']",
         ),
         (
             "Item,Period,Qty\nA,2024-01-01,5\nA,banana,3\n",
             [],
-            "sop-xl: error: Period must be a date like 2024-03-01; got 'banana' in row 3",
+            "sop-xl: error: in.csv Period must be a date or a period like 2024-03; got 'banana' at row 3",
         ),
         (
             "Item,Period,Qty\nA,2024-01-01,five\n",
             [],
-            "sop-xl: error: Qty must be a number; got 'five' in row 2",
+            "sop-xl: error: in.csv Qty must be a number; got 'five' at row 2",
         ),
         (
             "Item,Period,Qty\nA,2024-01-01,5\nA,2024-01-01,6\n",
