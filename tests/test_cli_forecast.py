@@ -95,6 +95,18 @@ def test_intervals_go_to_their_own_sheets(tmp_path):
             [],
             "sop-xl: error: each item may have one row per period; got item 'A' twice in 2024-01-01",
         ),
+        ("", [], "sop-xl: error: in.csv is empty; it needs the columns Item, Period, Qty"),
+        ("Item,Period,Qty\n", [], "sop-xl: error: in.csv has no data rows"),
+        (
+            "Item,Period,Qty\nA,2024-01-01,5\n,2024-01-01,5\n",
+            [],
+            "sop-xl: error: in.csv Item must be filled; got a blank at row 3",
+        ),
+        (
+            "Item,Period,Qty\nA,2024-01-01,\n",
+            [],
+            "sop-xl: error: in.csv Qty must be a number; got a blank at row 2",
+        ),
         (
             "Item,Period,Qty\nA,2024-01-01,5\n",
             ["--horizon", "0"],

@@ -23,7 +23,6 @@ from sop_xl.errors import SopError, show
 from sop_xl.longtable import is_blank, item_code, read_long_table, read_periods
 from sop_xl.periods import PeriodGrid
 
-FREQ = {"Month": "MS", "Week": "W-MON"}  # kept for callers; PeriodGrid(...).freq is the source
 ITEM_NUMBERS = (
     "UnitPrice",
     "UnitCost",
