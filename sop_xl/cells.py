@@ -18,7 +18,6 @@ other failure into ``#SOP! internal error: ...`` with the traceback in the log.
 
 from __future__ import annotations
 
-import datetime as dt
 import functools
 import logging
 import math
@@ -30,11 +29,12 @@ import numpy as np
 import pandas as pd
 
 from sop_xl.errors import SopError, show
+from sop_xl.longtable import is_blank, read_long_table  # noqa: F401  (is_blank: re-exported)
+from sop_xl.periods import EXCEL_EPOCH, MONTH  # noqa: F401  (EXCEL_EPOCH: re-exported)
 
 log = logging.getLogger("sop_xl")
 
 CELL_TEXT_LIMIT = 255
-EXCEL_EPOCH = dt.datetime(1899, 12, 30)
 
 Orientation = Literal["column", "row"]
 
@@ -42,17 +42,6 @@ Orientation = Literal["column", "row"]
 # ----------------------------------------------------------------------------------------------
 # reading
 # ----------------------------------------------------------------------------------------------
-def is_blank(value: Any) -> bool:
-    """True for what Excel hands over for an empty cell (``None``, ``''``) and for NaN."""
-    if value is None:
-        return True
-    if isinstance(value, str):
-        return value.strip() == ""
-    if isinstance(value, float):
-        return math.isnan(value)
-    return False
-
-
 def _as_rows(value: Any) -> list[list[Any]]:
     """Any Excel value as a list of rows (a flat list is a column)."""
     if isinstance(value, np.ndarray):
@@ -216,23 +205,20 @@ def text(value: Any, name: str, *, default: str) -> str:
 
 
 def period(value: Any, name: str, where: str = "") -> pd.Timestamp:
-    """Read a period cell: a date, an Excel serial date number, or text like ``2024-03``.
+    """Read a month cell: a date, an Excel serial date number, or text like ``2024-03``.
+
+    The one period parser (:meth:`sop_xl.periods.PeriodGrid.parse`) on the month grid; a date
+    must be the first day of its month.
 
     >>> period("2024-03", "Period")
     Timestamp('2024-03-01 00:00:00')
     >>> period(45352, "Period")
     Timestamp('2024-03-01 00:00:00')
     """
-    if isinstance(value, (dt.datetime, dt.date, pd.Timestamp, np.datetime64)):
-        return pd.Timestamp(value)
-    if isinstance(value, (int, float)) and not isinstance(value, bool) and 1 <= value < 2958466:
-        return pd.Timestamp(EXCEL_EPOCH + dt.timedelta(days=float(value))).normalize()
-    if isinstance(value, str) and not value.strip().startswith("#"):
-        try:
-            return pd.Timestamp(value.strip())
-        except ValueError:
-            pass
-    raise SopError(f"{name} must be a date or a period like 2024-03; got {show(value)}{where}")
+    try:
+        return MONTH.parse(value, name)
+    except SopError as exc:
+        raise SopError(f"{exc}{where}") from None
 
 
 def long_table(
@@ -242,37 +228,21 @@ def long_table(
 
     Columns are found by header text (any case, any order, extra columns ignored); fully blank
     rows are dropped; a blank quantity is refused in a table (a missing period is zero demand).
+    The rules are :func:`sop_xl.longtable.read_long_table`'s, on the month grid; rows are
+    counted from the header (row 1).
     """
     rows = _as_rows(value)
     if len(rows) < 2:
         raise SopError(f"{name} must have a header row and at least one data row")
-    header = [str(h).strip().lower() if not is_blank(h) else "" for h in rows[0]]
-    index = {}
-    for col in columns:
-        if col.lower() not in header:
-            raise SopError(
-                f"{name} must have a header with {', '.join(columns)}; "
-                f"missing {col!r} in {show([h for h in rows[0] if not is_blank(h)], 80)}"
-            )
-        index[col] = header.index(col.lower())
-    items, periods, qtys = [], [], []
-    for r, row in enumerate(rows[1:], start=2):
-        row = list(row) + [None] * (len(header) - len(row))
-        cells = [row[index[c]] for c in columns]
-        if all(is_blank(c) for c in cells):
-            continue
-        where = f" at row {r}"
-        item, when, qty = cells
-        if is_blank(item) or (isinstance(item, str) and item.strip().startswith("#")):
-            raise SopError(f"{name} {columns[0]} must be filled; got {show(item)}{where}")
-        items.append(str(item).strip() if not isinstance(item, float) else f"{item:g}")
-        periods.append(period(when, f"{name} {columns[1]}", where))
-        if is_blank(qty):
-            raise SopError(f"{name} {columns[2]} must be a number; got a blank{where}")
-        qtys.append(_cell_number(qty, f"{name} {columns[2]}", where))
-    if not items:
-        raise SopError(f"{name} has no data rows")
-    return pd.DataFrame({"item": items, "period": periods, "qty": qtys})
+    width = max(len(r) for r in rows)
+    body = [list(r) + [None] * (width - len(r)) for r in rows]
+    header = body[0]
+    table = pd.DataFrame(body[1:], columns=range(width), dtype=object)
+    table.columns = header
+    long = read_long_table(
+        table, name, grid=MONTH, rows=range(2, len(rows) + 1), columns=tuple(columns)
+    )
+    return long.reset_index(drop=True)
 
 
 def _cell_or_vector(value: Any, name: str) -> Vector:

@@ -78,22 +78,34 @@ def test_intervals_go_to_their_own_sheets(tmp_path):
         (
             "Item,Qty\nA,5\n",
             [],
-            "sop-xl: error: in.csv must have the columns Item, Period, Qty; missing Period in ['Item', 'Qty']",
+            "sop-xl: error: in.csv must have a header with Item, Period, Qty; missing 'Period' in ['Item', 'Qty']",
         ),
         (
             "Item,Period,Qty\nA,2024-01-01,5\nA,banana,3\n",
             [],
-            "sop-xl: error: Period must be a date like 2024-03-01; got 'banana' in row 3",
+            "sop-xl: error: in.csv Period must be a date or a period like 2024-03; got 'banana' at row 3",
         ),
         (
             "Item,Period,Qty\nA,2024-01-01,five\n",
             [],
-            "sop-xl: error: Qty must be a number; got 'five' in row 2",
+            "sop-xl: error: in.csv Qty must be a number; got 'five' at row 2",
         ),
         (
             "Item,Period,Qty\nA,2024-01-01,5\nA,2024-01-01,6\n",
             [],
             "sop-xl: error: each item may have one row per period; got item 'A' twice in 2024-01-01",
+        ),
+        ("", [], "sop-xl: error: in.csv is empty; it needs the columns Item, Period, Qty"),
+        ("Item,Period,Qty\n", [], "sop-xl: error: in.csv has no data rows"),
+        (
+            "Item,Period,Qty\nA,2024-01-01,5\n,2024-01-01,5\n",
+            [],
+            "sop-xl: error: in.csv Item must be filled; got a blank at row 3",
+        ),
+        (
+            "Item,Period,Qty\nA,2024-01-01,\n",
+            [],
+            "sop-xl: error: in.csv Qty must be a number; got a blank at row 2",
         ),
         (
             "Item,Period,Qty\nA,2024-01-01,5\n",
@@ -153,3 +165,76 @@ def test_the_command_runs_as_a_program(tmp_path, launcher):
     )
     assert proc.returncode == 0, proc.stderr
     assert out.exists()
+
+
+def _weekly_csv(path, weeks=70):
+    periods = pd.date_range("2024-01-01", periods=weeks, freq="W-MON")
+    rows = [("A", p.strftime("%Y-%m-%d"), 10 + i % 5) for i, p in enumerate(periods)]
+    rows += [("B", f"{p.isocalendar()[0]}-W{p.isocalendar()[1]:02d}", 3) for p in periods[-20:]]
+    pd.DataFrame(rows, columns=["Item", "Period", "Qty"]).to_csv(path, index=False)
+    return periods
+
+
+def test_weekly_table_with_period_week(tmp_path):
+    """Issue 9: --period week used to end in 'Index contains duplicate entries'."""
+    source, out = tmp_path / "weekly.csv", tmp_path / "f.xlsx"
+    periods = _weekly_csv(source)
+    args = ["forecast", str(source), "--period", "week", "--horizon", "8", "--jobs", "1"]
+    assert main([*args, "--out", str(out)]) == 0
+    sheet = load_workbook(out)["Forecast"]
+    header = [c.value for c in sheet[1]]
+    last = periods[-1]  # 2025-04-28, ISO week 2025-W18
+    assert header == ["Item", "Method"] + [f"2025-W{w:02d}" for w in range(19, 27)]
+    assert last + pd.Timedelta(weeks=1) == pd.Timestamp.fromisocalendar(2025, 19, 1)
+    assert [sheet.cell(r, 1).value for r in (2, 3)] == ["A", "B"]
+    assert all(isinstance(sheet.cell(2, c).value, float) for c in range(3, 11))
+
+
+def test_weekly_table_read_as_months_names_the_row(tmp_path, capsys):
+    source = tmp_path / "weekly.csv"
+    _weekly_csv(source)
+    assert main(["forecast", str(source), "--out", str(tmp_path / "f.csv")]) == 1
+    assert capsys.readouterr().err.strip() == (
+        "sop-xl: error: weekly.csv Period must be the first day of a month; got 2024-01-08 at row 3"
+    )
+
+
+INJECTIONS = ["=1+1", "+1+1", "-1+1", "@SUM(A1)", '=HYPERLINK("http://x","y")', "\r@1"]
+
+
+def test_csv_output_escapes_formula_text(tmp_path):
+    """Issue 10 §1: a text field a spreadsheet would run as a formula gets a leading quote."""
+    source, out = tmp_path / "in.csv", tmp_path / "f.csv"
+    items = ["\t=2+2", *INJECTIONS, "plain", "A-1"]
+    rows = [(item, f"2024-{m:02d}-01", m) for item in items for m in (1, 2, 3)]
+    pd.DataFrame(rows, columns=["Item", "Period", "Qty"]).to_csv(source, index=False)
+    args = ["forecast", str(source), "--horizon", "2", "--method", "naive", "--jobs", "1"]
+    assert main([*args, "--out", str(out)]) == 0
+    got = pd.read_csv(out, dtype=str, keep_default_na=False)
+    # the tab is leading white space of the item code (stripped like every reader does), but
+    # the code that is left, '=2+2', never goes out raw
+    assert got["Item"].tolist() == ["'=2+2", *("'" + i.strip() for i in INJECTIONS)] + [
+        "plain",
+        "A-1",
+    ]
+    assert not got["Item"].str.match(r"^[=+\-@\t\r]").any()
+    assert got["2024-04"].tolist() == ["3.0000"] * len(items)  # numbers are not escaped
+
+
+def test_xlsx_output_keeps_formula_text_as_text(tmp_path):
+    source, out = tmp_path / "in.csv", tmp_path / "f.xlsx"
+    rows = [("=1+1", f"2024-{m:02d}-01", m) for m in (1, 2, 3)]
+    pd.DataFrame(rows, columns=["Item", "Period", "Qty"]).to_csv(source, index=False)
+    args = ["forecast", str(source), "--horizon", "2", "--method", "naive", "--jobs", "1"]
+    assert main([*args, "--out", str(out)]) == 0
+    cell = load_workbook(out)["Forecast"].cell(2, 1)
+    assert (cell.value, cell.data_type) == ("=1+1", "s")
+
+
+def test_csv_keeps_item_codes_as_written(tmp_path):
+    source, out = tmp_path / "in.csv", tmp_path / "f.csv"
+    source.write_text("Period,Qty,Item\n2024-01-01,5,007\n2024-02-01,6,007\n2024-02-01,1,NA\n")
+    args = ["forecast", str(source), "--horizon", "1", "--method", "naive", "--jobs", "1"]
+    assert main([*args, "--out", str(out)]) == 0
+    got = pd.read_csv(out, dtype=str, keep_default_na=False)
+    assert got["Item"].tolist() == ["007", "NA"]

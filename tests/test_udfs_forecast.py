@@ -144,7 +144,7 @@ def test_sop_method_names_the_choice_of_auto():
             lambda: sop_udfs.sop_forecast_table(
                 [["Item", "Period", "Qty"], ["A", "2024-01-15", 1]]
             ),
-            "#SOP! period must be the first day of a month; got 2024-01-15",
+            "#SOP! actuals Period must be the first day of a month; got 2024-01-15 at row 2",
         ),
         (
             lambda: sop_udfs.sop_method(column(["#VALUE!"])),

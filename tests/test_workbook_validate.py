@@ -66,15 +66,19 @@ def _last_row(frame: pd.DataFrame) -> int:
         ({"Qty": -3.0}, r"warning: Actuals row \d+ Qty: Qty is negative: -3.0", "warning"),
         (
             {"Period": pd.Timestamp("2022-12-15")},
-            r"Period: period '2022-12-15' is not the first day of a month",
+            r"Period: period must be the first day of a month; got 2022-12-15",
             "error",
         ),
         (
             {"Period": "Dec 2022"},
-            r"Period: period 'Dec 2022' is not a period \(YYYY-MM or a date\)",
+            r"Period: period must be a date or a period like 2024-03; got 'Dec 2022'",
             "error",
         ),
-        ({"Period": "2022-13"}, r"Period: period '2022-13' has no month 13", "error"),
+        (
+            {"Period": "2022-13"},
+            r"Period: period must name a month 1 to 12; got '2022-13'",
+            "error",
+        ),
         (
             {"Period": pd.Timestamp("2023-01-01")},
             r"Actuals row \d+ Period: \(item, period\) GA-101, 2023-01 repeats row 5",
@@ -201,7 +205,8 @@ def test_receipt_rules():
     _find(problems, rf"error: Supply row {first + 1} Qty: Qty is negative: -10.0")
     _find(
         problems,
-        rf"error: Supply row {first + 2} Period: period '2026-1-7' is not the first day of a month",
+        rf"error: Supply row {first + 2} Period: period must be the first day of a month; "
+        r"got 2026-01-07",
     )
 
 
@@ -276,7 +281,7 @@ def test_weekly_periods():
     problems = validate(_book(**frames))
     assert [str(p) for p in problems] == [
         "error: Actuals row 6 Period: (item, period) GA-101, 2025-W51 repeats row 5",
-        "error: Actuals row 7 Period: period '2025-12-24' is not a Monday (week start)",
+        "error: Actuals row 7 Period: period must be a Monday (week start); got 2025-12-24",
     ]
 
 

@@ -16,13 +16,16 @@ from pathlib import Path
 import pandas as pd
 
 from sop_xl.cli import command
-from sop_xl.errors import SopError, show
+from sop_xl.errors import SopError
 from sop_xl.files import atomic_path
 from sop_xl.forecast.batch import forecast_frame, to_wide
 from sop_xl.forecast.methods import METHODS
+from sop_xl.longtable import read_long_table as read_long_table_core
+from sop_xl.periods import PeriodGrid
 
-COLUMNS = {"item": "Item", "period": "Period", "qty": "Qty"}
-FREQ = {"month": "MS", "week": "W-MON"}
+PERIODS = ("month", "week")
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+"""First characters that make a spreadsheet read a CSV field as a formula (OWASP)."""
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -57,7 +60,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--period",
-        choices=sorted(FREQ),
+        choices=PERIODS,
         default="month",
         help="period type of the table (default month)",
     )
@@ -67,46 +70,31 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", type=Path, required=True, help="output file (.csv or .xlsx)")
 
 
-def read_long_table(path: Path) -> pd.DataFrame:
-    """Read Item, Period, Qty from a CSV or xlsx file into ``item, period, qty``."""
+def read_long_table(path: Path, period: str = "month") -> pd.DataFrame:
+    """Read Item, Period, Qty from a CSV or xlsx file into ``item, period, qty``.
+
+    The rules are :func:`sop_xl.longtable.read_long_table`'s on the ``period`` grid; every
+    field of a CSV file is read as text (item codes keep their leading zeros), rows are
+    counted from the header (row 1).
+    """
     suffix = path.suffix.lower()
     if not path.exists():
         raise SopError(f"input file not found: {path}")
     if suffix == ".csv":
-        raw = pd.read_csv(path, dtype={0: str})
+        try:
+            raw = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
+        except pd.errors.EmptyDataError:
+            raise SopError(
+                f"{path.name} is empty; it needs the columns Item, Period, Qty"
+            ) from None
     elif suffix in (".xlsx", ".xlsm"):
         raw = _read_excel_table(path)
     else:
         raise SopError(f"input must be a .csv or .xlsx file; got {path.name}")
-    by_name = {str(c).strip().lower(): c for c in raw.columns}
-    missing = [title for key, title in COLUMNS.items() if key not in by_name]
-    if missing:
-        raise SopError(
-            f"{path.name} must have the columns Item, Period, Qty; missing "
-            f"{', '.join(missing)} in {show([str(c) for c in raw.columns], 80)}"
-        )
-    frame = raw[[by_name[k] for k in COLUMNS]].set_axis(list(COLUMNS), axis=1)
-    frame = frame.dropna(how="all")
-    frame["item"] = frame["item"].astype(str).str.strip()
-    periods = pd.to_datetime(frame["period"], errors="coerce")
-    if periods.isna().any():
-        row = periods.index[periods.isna()][0]
-        raise SopError(
-            f"Period must be a date like 2024-03-01; got "
-            f"{show(frame.loc[row, 'period'])} in row {_row_number(row, suffix)}"
-        )
-    qty = pd.to_numeric(frame["qty"], errors="coerce")
-    if qty.isna().any():
-        row = qty.index[qty.isna()][0]
-        raise SopError(
-            f"Qty must be a number; got {show(frame.loc[row, 'qty'])} "
-            f"in row {_row_number(row, suffix)}"
-        )
-    return frame.assign(period=periods, qty=qty.astype(float))
-
-
-def _row_number(index: int, suffix: str) -> int:
-    return int(index) + 2  # header is row 1 in both CSV and a sheet read from A1
+    rows = [int(i) + 2 for i in range(len(raw))]  # header is row 1 in both CSV and a sheet
+    return read_long_table_core(
+        raw, path.name, grid=PeriodGrid(period), rows=rows, text_numbers=suffix == ".csv"
+    ).reset_index(drop=True)
 
 
 def _read_excel_table(path: Path) -> pd.DataFrame:
@@ -133,9 +121,33 @@ def write_output(path: Path, grids: dict[str, pd.DataFrame]) -> None:
                 g.assign(Bound=name).set_index("Bound").reset_index() if len(grids) > 1 else g
                 for name, g in grids.items()
             ]
-            pd.concat(parts).to_csv(tmp, index=False, float_format="%.4f")
+            csv_safe(pd.concat(parts)).to_csv(tmp, index=False, float_format="%.4f")
         else:
             _write_xlsx(tmp, grids)
+
+
+def csv_safe(frame: pd.DataFrame) -> pd.DataFrame:
+    """The frame with every text field a spreadsheet would run as a formula made inert.
+
+    A field starting with ``= + - @``, a tab or a carriage return gets a leading single quote,
+    as OWASP's CSV-injection advice and spreadsheet tools expect: Excel shows ``'=1+1`` as the
+    text ``=1+1``. Headers are escaped the same way; numbers are left alone.
+
+    >>> csv_safe(pd.DataFrame({"Item": ["=1+1", "@x", "A-1"], "Qty": [-1.0, 2, 3]})).values.tolist()
+    [["'=1+1", -1.0], ["'@x", 2.0], ['A-1', 3.0]]
+    """
+
+    def safe(value: object) -> object:
+        if isinstance(value, str) and value.startswith(FORMULA_START):
+            return "'" + value
+        return value
+
+    out = frame.copy()
+    for column in out.columns:
+        if out[column].dtype == object:
+            out[column] = out[column].map(safe)
+    out.columns = [safe(c) for c in out.columns]
+    return out
 
 
 def _write_xlsx(tmp: Path, grids: dict[str, pd.DataFrame]) -> None:
@@ -150,6 +162,10 @@ def _write_xlsx(tmp: Path, grids: dict[str, pd.DataFrame]) -> None:
         sheet.append(list(grid.columns))
         for row in grid.itertuples(index=False):
             sheet.append(list(row))
+        for cells in sheet.iter_rows(min_row=2, max_col=2):
+            for cell in cells:  # an item code such as '=1+1' stays text, never a formula
+                if cell.data_type == "f":
+                    cell.data_type = "s"
         for cell in sheet[1]:
             cell.font = Font(bold=True, color="FFFFFF")
             cell.fill = PatternFill("solid", fgColor="1F4E78")
@@ -172,7 +188,7 @@ def run(args: argparse.Namespace) -> int:
     if args.example == (args.input is not None):
         raise SopError("give either INPUT or --example")
     source = args.input or Path(str(resources.files("sop_xl") / "data" / "example_actuals.csv"))
-    frame = read_long_table(source)
+    frame = read_long_table(source, args.period)
     n_items = frame["item"].nunique()
     print(
         f"forecasting {n_items} items from {source.name} ({len(frame)} rows), "
@@ -192,14 +208,15 @@ def run(args: argparse.Namespace) -> int:
             method=args.method,
             season_length=args.season_length,
             level=args.level,
-            freq=FREQ[args.period],
+            freq=PeriodGrid(args.period).freq,
             n_jobs=args.jobs,
             progress=progress,
         )
-    grids = {"Forecast": to_wide(long)}
+    freq = PeriodGrid(args.period).freq
+    grids = {"Forecast": to_wide(long, freq=freq)}
     if args.level is not None:
-        grids["Lower"] = to_wide(long, value="lower")
-        grids["Upper"] = to_wide(long, value="upper")
+        grids["Lower"] = to_wide(long, value="lower", freq=freq)
+        grids["Upper"] = to_wide(long, value="upper", freq=freq)
     write_output(args.out, grids)
     seconds = time.perf_counter() - started
     methods = grids["Forecast"]["Method"].value_counts()

@@ -112,7 +112,7 @@ def forecast_step(
     pattern = pd.Series("no history", index=items.index, dtype=object)
     if not complete.empty:
         pattern.update(demand_patterns(complete)["pattern"])
-    recent = grid.iloc[:, -12:].fillna(0.0).sum(axis=1)
+    recent = grid.iloc[:, -inputs.grid.per_year :].fillna(0.0).sum(axis=1)  # the last year
     value = recent * items["UnitPrice"].fillna(0.0)
     abc_class = abc(value, a_share=float(s["ABC_A"]), b_share=float(s["ABC_B"]))
     if grid.shape[1] >= 2:

@@ -19,11 +19,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sop_xl.cells import is_blank
 from sop_xl.errors import SopError, show
-from sop_xl.workbook.periods import parse_period, period_label, period_range
+from sop_xl.longtable import is_blank, item_code, read_long_table, read_periods
+from sop_xl.periods import PeriodGrid
 
-FREQ = {"Month": "MS", "Week": "W-MON"}
 ITEM_NUMBERS = (
     "UnitPrice",
     "UnitCost",
@@ -74,27 +73,32 @@ class CycleInputs:
     periods: list[pd.Timestamp] = field(default_factory=list)
 
     @property
+    def grid(self) -> PeriodGrid:
+        """The period grid of Settings ``PeriodType`` (labels, parsing, periods per year)."""
+        return PeriodGrid(self.settings.get("PeriodType", "Month"))
+
+    @property
     def period_type(self) -> str:
-        return self.settings["PeriodType"]
+        """``Month`` or ``Week``."""
+        return self.grid.period_type
 
     @property
     def freq(self) -> str:
         """The pandas frequency of the period grid (``MS`` or ``W-MON``)."""
-        return FREQ[self.period_type]
+        return self.grid.freq
 
     @property
     def labels(self) -> list[str]:
-        """The plan periods as column headers (``YYYY-MM``)."""
-        return [period_label(p, self.period_type) for p in self.periods]
+        """The plan periods as column headers (``YYYY-MM`` or ``YYYY-Www``)."""
+        return self.grid.labels(self.periods)
 
     def label(self, period: Any) -> str:
-        return period_label(period, self.period_type)
+        """One period as its column header."""
+        return self.grid.label(period)
 
     def history_periods(self, count: int) -> list[pd.Timestamp]:
         """The ``count`` periods just before the cycle start, oldest first."""
-        first = self.periods[0]
-        offset = pd.DateOffset(months=count) if self.freq == "MS" else pd.Timedelta(weeks=count)
-        return period_range(first - offset, count, self.period_type)
+        return self.grid.range(self.grid.shift(self.periods[0], -count), count)
 
 
 def _text(value: Any) -> str | None:
@@ -117,36 +121,28 @@ def _numbers(frame: pd.DataFrame, column: str, table: str) -> pd.Series:
     )
 
 
-def _periods(frame: pd.DataFrame, column: str, period_type: str, table: str) -> pd.Series:
-    cache: dict[Any, pd.Timestamp] = {}
-    out = []
-    for row, value in frame[column].items():
-        key = (type(value), value)
-        if key not in cache:
-            try:
-                cache[key] = parse_period(value, period_type)
-            except SopError as exc:
-                raise SopError(f"{table} row {row} {column}: {exc}") from None
-        out.append(cache[key])
-    return pd.Series(out, index=frame.index, dtype="datetime64[ns]")
+def _periods(frame: pd.DataFrame, column: str, grid: PeriodGrid, table: str) -> pd.Series:
+    return read_periods(frame[column], grid, f"{table} {column}")
 
 
-def _long(frame: pd.DataFrame, table: str, period_type: str) -> pd.DataFrame:
-    """``Item, Period, Qty`` rows as ``item, period, qty`` (blank rows dropped)."""
-    frame = frame.dropna(how="all")
-    return pd.DataFrame(
-        {
-            "item": frame["Item"].map(_text),
-            "period": _periods(frame, "Period", period_type, table),
-            "qty": _numbers(frame, "Qty", table),
-        },
-        index=frame.index,
-    )
+def _long(frame: pd.DataFrame, table: str, grid: PeriodGrid) -> pd.DataFrame:
+    """``Item, Period, Qty`` rows as ``item, period, qty`` (blank rows dropped, blank Qty NaN:
+    validation has reported it), by the one long-table reader; index = Excel rows."""
+    columns = frame[["Item", "Period", "Qty"]] if not frame.empty else frame
+    if columns.map(is_blank).all(axis=None):
+        return pd.DataFrame(
+            {
+                "item": pd.Series([], dtype=object),
+                "period": pd.Series([], dtype="datetime64[ns]"),
+                "qty": pd.Series([], dtype=float),
+            }
+        )
+    return read_long_table(frame, table, grid=grid, blank_qty="nan")
 
 
 def _items(frame: pd.DataFrame) -> pd.DataFrame:
     frame = frame.dropna(how="all")
-    out = pd.DataFrame(index=pd.Index(frame["Item"].map(_text), name="Item"))
+    out = pd.DataFrame(index=pd.Index(frame["Item"].map(item_code), name="Item"))
     for column in ("Description", "Family", "Unit", "Resource", "Owner"):
         out[column] = frame[column].map(_text).to_numpy()
     for column in ITEM_NUMBERS:
@@ -174,9 +170,9 @@ def cycle_inputs(
     CycleInputs
     """
     settings = dict(settings or {})
-    period_type = settings.get("PeriodType", "Month")
+    grid = PeriodGrid(settings.setdefault("PeriodType", "Month"))
     items = _items(raw["tblItems"])
-    actuals = _long(raw["tblActuals"], "tblActuals", period_type)
+    actuals = _long(raw["tblActuals"], "tblActuals", grid)
     start = settings.get("CycleStart")
     if start is None:
         if actuals.empty:
@@ -184,17 +180,17 @@ def cycle_inputs(
                 "Settings CycleStart is blank and tblActuals is empty: give the first plan period"
             )
         last = actuals["period"].max()
-        start = period_range(last, 2, period_type)[1]
+        start = grid.shift(last, 1)
     settings["CycleStart"] = start
-    periods = period_range(start, int(settings["Horizon"]), period_type)
+    periods = grid.range(start, int(settings["Horizon"]))
     actuals = actuals[actuals["period"] < start].reset_index(drop=True)
 
     adj = raw["tblAdjustments"].dropna(how="all")
     adjustments = pd.DataFrame(
         {
-            "item": adj["Item"].map(_text),
+            "item": adj["Item"].map(item_code),
             "family": adj["Family"].map(_text),
-            "period": _periods(adj, "Period", period_type, "tblAdjustments"),
+            "period": _periods(adj, "Period", grid, "tblAdjustments"),
             "qty": _numbers(adj, "Qty", "tblAdjustments"),
             "percent": _numbers(adj, "Percent", "tblAdjustments"),
             "type": adj["Type"].map(_text),
@@ -203,7 +199,7 @@ def cycle_inputs(
         },
         index=adj.index,
     )
-    receipts = _long(raw["tblReceipts"], "tblReceipts", period_type)
+    receipts = _long(raw["tblReceipts"], "tblReceipts", grid)
     res = raw["tblResources"].dropna(how="all")
     resources = pd.Series(
         _numbers(res, "HoursPerPeriod", "tblResources").fillna(0.0).to_numpy(),
@@ -214,12 +210,12 @@ def cycle_inputs(
     budget = pd.DataFrame(
         {
             "family": bud["Family"].map(_text),
-            "period": _periods(bud, "Period", period_type, "tblBudget"),
+            "period": _periods(bud, "Period", grid, "tblBudget"),
             "revenue": _numbers(bud, "Revenue", "tblBudget").fillna(0.0),
         },
         index=bud.index,
     )
-    history = _history(raw.get("tblHistory"), period_type)
+    history = _history(raw.get("tblHistory"), grid)
     return CycleInputs(
         settings=settings,
         items=items,
@@ -233,7 +229,7 @@ def cycle_inputs(
     )
 
 
-def parsed_periods(values: pd.Series, period_type: str) -> pd.Series:
+def parsed_periods(values: pd.Series, period_type: Any) -> pd.Series:
     """Each value as the first day of its period, NaT where it names no period.
 
     Parses each distinct value once: a history of a million rows names a few dozen periods.
@@ -243,18 +239,12 @@ def parsed_periods(values: pd.Series, period_type: str) -> pd.Series:
     [Timestamp('2026-01-01 00:00:00'), NaT, NaT, NaT, Timestamp('2026-01-01 00:00:00')]
     """
     codes, distinct = pd.factorize(values.to_numpy(dtype=object))  # blanks get code -1
-    parsed = [_period_or_nat(value, period_type) for value in distinct] + [pd.NaT]
+    grid = PeriodGrid(period_type)
+    parsed = [grid.parse_or_nat(value) for value in distinct] + [pd.NaT]
     return pd.Series(pd.to_datetime([parsed[c] for c in codes]), index=values.index)
 
 
-def _period_or_nat(value: Any, period_type: str) -> Any:
-    try:
-        return parse_period(value, period_type)
-    except (SopError, TypeError, ValueError):
-        return pd.NaT
-
-
-def _history(frame: pd.DataFrame | None, period_type: str) -> pd.DataFrame:
+def _history(frame: pd.DataFrame | None, grid: PeriodGrid) -> pd.DataFrame:
     """tblHistory rows whose cycle and period parse; others (notes, blanks) are skipped."""
     columns = ["cycle", "kind", "item", "period", "qty"]
     if frame is None or frame.empty:
@@ -262,10 +252,10 @@ def _history(frame: pd.DataFrame | None, period_type: str) -> pd.DataFrame:
     qty = pd.to_numeric(frame["Qty"], errors="coerce")  # text and blanks: NaN, skipped
     out = pd.DataFrame(
         {
-            "cycle": parsed_periods(frame["Cycle"], period_type),
+            "cycle": parsed_periods(frame["Cycle"], grid),
             "kind": frame["Kind"].map(lambda v: str(v or "").strip().lower()),
-            "item": frame["Item"].map(_text),
-            "period": parsed_periods(frame["Period"], period_type),
+            "item": frame["Item"].map(item_code),
+            "period": parsed_periods(frame["Period"], grid),
             "qty": qty.astype(float),
         }
     )

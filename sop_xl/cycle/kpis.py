@@ -3,15 +3,17 @@
 Every metric of the S&OP metrics list (total sales, sales forecast vs actual, gross margin,
 working capital, inventory turnover, capacity utilization, cycle times, production forecast)
 plus forecast accuracy (WAPE), bias, forecast value added, days of supply and the projected
-fill rate. History figures use the last 12 actual periods (or the holdout periods, for the
-forecast measures); plan figures the first 12 plan periods ("next 12").
+fill rate. History figures use the last year of actual periods (or the holdout periods, for
+the forecast measures); plan figures the first year of plan periods ("next 12 months"): a
+year is the grid's ``per_year`` periods, 12 months or 52 weeks, and "next 3 months" a quarter
+of it (3 months, 13 weeks).
 
 Targets: policy targets (accuracy, turnover, utilization, ...) have defaults below and are kept
 from tblKPIs when a user typed another number; targets that follow the data (the budget) are
 recomputed every run. Status is a cell formula (value against target), so a changed target
 recolours at once in Excel.
 
-tblKPITrend: one row per period, the last 12 actual periods then the plan: Actual (units), the
+tblKPITrend: one row per period, the last year of actual periods then the plan: Actual (units), the
 Forecast (the holdout forecast over the holdout periods, with items that have no holdout at
 their actuals, then the consensus demand), projected OnHand (positive stock) and SafetyStock,
 capacity Utilization, Revenue (actual, then plan) and Budget.
@@ -41,8 +43,15 @@ from sop_xl.kpi import (
 from sop_xl.supply import days_of_supply
 from sop_xl.workbook import schema
 
-YEAR = 12
-NEAR = 3
+
+def year_of(inputs: CycleInputs) -> int:
+    """Periods in a year on the plan's grid: 12 months or 52 weeks."""
+    return inputs.grid.per_year
+
+
+def quarter_of(inputs: CycleInputs) -> int:
+    """Periods in a quarter on the plan's grid: 3 months or 13 weeks."""
+    return inputs.grid.per_year // 4
 
 
 @dataclass(frozen=True)
@@ -77,7 +86,7 @@ def last_periods(inputs: CycleInputs, count: int) -> list[pd.Timestamp]:
     if inputs.actuals.empty:
         return []
     end = inputs.actuals["period"].max()
-    grid = pd.date_range(end=end, periods=count, freq=inputs.freq)
+    grid = pd.date_range(end=end, periods=count, freq=inputs.grid.freq)
     return [p for p in grid if p >= inputs.actuals["period"].min()]
 
 
@@ -107,9 +116,9 @@ def indicators(
     s = inputs.settings
     cur = str(s.get("Currency") or "EUR")
     labels = inputs.labels
-    year = labels[:YEAR]
-    near = labels[:NEAR]
-    history = last_periods(inputs, YEAR)
+    year = labels[: year_of(inputs)]
+    near = labels[: quarter_of(inputs)]
+    history = last_periods(inputs, year_of(inputs))
     money = family_money(inputs, flows)
     total = {m: grid.sum(axis=0) for m, grid in money.items()}
     past_revenue = _actual_revenue(inputs, history)
@@ -125,6 +134,7 @@ def indicators(
                          days_per_period=float(s["DaysPerPeriod"]))  # fmt: skip
     production = flows.production.clip(lower=0.0)
     hold = f"last {int(s['HoldoutPeriods'])}" if len(holdout) else "no holdout"
+    unit = inputs.grid.unit
     nan = float("nan")
     a = holdout["actual"].to_numpy(float) if len(holdout) else np.array([])
     f = holdout["forecast"].to_numpy(float) if len(holdout) else np.array([])
@@ -135,7 +145,7 @@ def indicators(
         KPI("Total sales, last 12 months", past_revenue.sum(),
             past_budget.sum() if past_budget.notna().any() else nan, cur,
             "Actual qty x UnitPrice; target: budget", True, 0.05, fixed_target=False),
-        KPI(f"Sales vs forecast, {hold} months", ratio(a, f) - 1 if len(a) else nan, 0.05, "%",
+        KPI(f"Sales vs forecast, {hold} {unit}s", ratio(a, f) - 1 if len(a) else nan, 0.05, "%",
             "Actual / statistical forecast - 1 (holdout)", False, 0.5, absolute=True),
         KPI("Forecast accuracy (WAPE)", wape(a, f) if len(a) else nan, 0.3, "%",
             "sum|F - A| / sum A over the holdout", False, 0.2),
@@ -156,8 +166,8 @@ def indicators(
         KPI("Inventory turnover, next 12 months",
             inventory_turnover(total["COGS"][year], inventory), 6.0, "x",
             "COGS / average inventory value", True, 0.15),
-        KPI("Days of supply, avg next 12 months", float(np.mean(dos[:YEAR])), 45.0, "days",
-            "On-hand / demand ahead, all items", False, 0.33),
+        KPI("Days of supply, avg next 12 months", float(np.mean(dos[: year_of(inputs)])), 45.0,
+            "days", "On-hand / demand ahead, all items", False, 0.33),
         KPI("Projected fill rate", fill_rate(flows.shipments.to_numpy(), flows.demand.to_numpy()),
             float(s["ServiceLevel"]), "%", "Demand shipped in its period / demand", True, 0.02),
         KPI("Items short in the plan", float((flows.on_hand < -1e-9).any(axis=1).sum()), 0.0,
@@ -207,8 +217,8 @@ def kpi_table(kpis: list[KPI], previous: pd.DataFrame | None = None) -> pd.DataF
 def trend_table(
     inputs: CycleInputs, flows: ItemFlows, capacity_table: pd.DataFrame, holdout: pd.DataFrame
 ) -> pd.DataFrame:
-    """tblKPITrend: the last 12 actual periods, then the plan periods."""
-    history = last_periods(inputs, YEAR)
+    """tblKPITrend: the last year of actual periods, then the plan periods."""
+    history = last_periods(inputs, year_of(inputs))
     labels = inputs.labels
     actuals = inputs.actuals[inputs.actuals["period"].isin(history)]
     actual = actuals.groupby("period")["qty"].sum().reindex(history).fillna(0.0)

@@ -26,8 +26,7 @@ from sop_xl.errors import SopError, show
 from sop_xl.forecast import forecast
 from sop_xl.forecast.history import check_horizon, check_level, check_season_length
 from sop_xl.forecast.methods import check_method
-
-FREQUENCIES = {"MS": "month", "W-MON": "week"}
+from sop_xl.periods import PeriodGrid
 
 
 @dataclass(frozen=True)
@@ -52,7 +51,8 @@ def series_from_frame(
     frame : pandas.DataFrame
         Long table with columns ``item``, ``period`` (dates), ``qty`` [units].
     freq : str, keyword-only
-        ``"MS"`` (month starts) or ``"W-MON"`` (weeks starting Monday).
+        ``"MS"`` (month starts) or ``"W-MON"`` (weeks starting Monday); ``Month`` and ``Week``
+        name the same grids (:class:`~sop_xl.periods.PeriodGrid`).
 
     Returns
     -------
@@ -71,8 +71,7 @@ def series_from_frame(
     missing = {"item", "period", "qty"} - set(frame.columns)
     if missing:
         raise SopError(f"the table needs columns item, period, qty; missing {sorted(missing)}")
-    if freq not in FREQUENCIES:
-        raise SopError(f"freq must be one of {', '.join(FREQUENCIES)}; got {freq!r}")
+    periods = PeriodGrid(freq)
     if frame.empty:
         raise SopError("the table has no rows")
     data = frame[["item", "period", "qty"]].copy()
@@ -87,21 +86,16 @@ def series_from_frame(
             f"{data.loc[row, 'item']!r}, period {data.loc[row, 'period']:%Y-%m-%d}"
         )
     data["qty"] = qty
-    on_grid = data["period"] == data["period"].dt.to_period(freq[0]).dt.start_time
-    if freq == "W-MON":
-        on_grid = data["period"].dt.dayofweek == 0
+    on_grid = periods.is_start(data["period"])
     if not on_grid.all():
-        when = data.loc[~on_grid, "period"].iloc[0]
-        raise SopError(
-            f"period must be the first day of a {FREQUENCIES[freq]}; got {when:%Y-%m-%d}"
-        )
+        periods.parse(data.loc[~on_grid, "period"].iloc[0])  # raises, naming the period
     dup = data.duplicated(["item", "period"])
     if dup.any():
         item, when = data.loc[dup, ["item", "period"]].iloc[0]
         raise SopError(
             f"each item may have one row per period; got item {item!r} twice in {when:%Y-%m-%d}"
         )
-    grid = pd.date_range(data["period"].min(), data["period"].max(), freq=freq)
+    grid = periods.between(data["period"].min(), data["period"].max())
     position = grid.get_indexer(data["period"])
     codes, items = pd.factorize(data["item"], sort=False)
     first = np.full(len(items), len(grid))
@@ -174,8 +168,9 @@ def forecast_frame(
     season_length = check_season_length(season_length)
     method = check_method(method)
     level = None if level is None else check_level(level)
-    items, histories, grid = series_from_frame(frame, freq=freq)
-    future = pd.date_range(grid[-1], periods=horizon + 1, freq=freq)[1:]
+    periods = PeriodGrid(freq)
+    items, histories, grid = series_from_frame(frame, freq=periods.freq)
+    future = pd.date_range(grid[-1], periods=horizon + 1, freq=periods.freq)[1:]
     workers = n_jobs or os.cpu_count() or 1
     tasks = [
         Task(tuple(items[s]), tuple(histories[s]), horizon, method, season_length, level)
@@ -202,7 +197,9 @@ def forecast_frame(
         finally:
             if own:
                 pool.shutdown(cancel_futures=True)
-    return _to_frame(results, future, level is not None)
+    out = _to_frame(results, future, level is not None)
+    out.attrs["freq"] = periods.freq  # to_wide labels the periods of this grid
+    return out
 
 
 def _to_frame(results: Sequence, future: pd.DatetimeIndex, with_interval: bool) -> pd.DataFrame:
@@ -221,15 +218,30 @@ def _to_frame(results: Sequence, future: pd.DatetimeIndex, with_interval: bool) 
     return out
 
 
-def to_wide(long: pd.DataFrame, *, value: str = "forecast") -> pd.DataFrame:
-    """Long forecasts as a grid: Item, Method, then one column per period (``YYYY-MM``).
+def to_wide(
+    long: pd.DataFrame, *, value: str = "forecast", freq: str | None = None
+) -> pd.DataFrame:
+    """Long forecasts as a grid: Item, Method, then one column per period.
 
+    Parameters
+    ----------
+    long : pandas.DataFrame
+        As :func:`forecast_frame` returns it.
+    value : str, keyword-only
+        The column to spread: ``forecast``, ``lower`` or ``upper``.
+    freq : str or None, keyword-only
+        The period grid of the headers (``YYYY-MM`` for ``MS``, ``YYYY-Www`` for ``W-MON``);
+        None: the grid :func:`forecast_frame` forecast on (months if unknown).
+
+    Examples
+    --------
     >>> long = pd.DataFrame({"item": ["A", "A"], "method": ["naive"] * 2, "forecast": [1.0, 2.0],
-    ...     "period": pd.to_datetime(["2025-01-01", "2025-02-01"])})
-    >>> to_wide(long).columns.tolist()
-    ['Item', 'Method', '2025-01', '2025-02']
+    ...     "period": pd.to_datetime(["2025-01-06", "2025-01-13"])})
+    >>> to_wide(long, freq="W-MON").columns.tolist()
+    ['Item', 'Method', '2025-W02', '2025-W03']
     """
-    labels = long["period"].dt.strftime("%Y-%m")
+    grid = PeriodGrid(freq or long.attrs.get("freq", "MS"))
+    labels = long["period"].map(grid.label)
     grid = long.assign(label=labels).pivot(index=["item", "method"], columns="label", values=value)
     order = pd.unique(long["item"])
     grid = grid.reset_index().set_index("item").loc[order].reset_index()
