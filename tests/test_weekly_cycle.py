@@ -14,10 +14,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sop_xl.cycle import run_cycle
+from sop_xl.cycle import roll_forward, run_cycle, snapshot
 from sop_xl.demo import CYCLE_START, demo_tables
 from sop_xl.periods import WEEK
-from sop_xl.records import roll_forward, snapshot
 from sop_xl.workbook import schema
 from sop_xl.workbook.book import new_book
 from sop_xl.workbook.fill import fill_inputs
