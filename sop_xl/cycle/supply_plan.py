@@ -102,7 +102,7 @@ def uncertainty(
             index=forecast_table["Item"].astype(str).str.strip(),
         ).reindex(items)
         last = actuals["period"].max()
-        recent = actuals[actuals["period"] > last - _periods(inputs, holdout)]
+        recent = actuals[actuals["period"] > inputs.grid.shift(last, -holdout)]
         mean_abs = recent["qty"].abs().groupby(recent["item"]).sum() / holdout
         mad = wape * mean_abs.reindex(items)
         use = (variability["sigma_source"] != "forecast_error") & mad.notna()
@@ -113,10 +113,6 @@ def uncertainty(
     # the mean that the lead time consumes: the plan ahead, not the past
     variability["mean"] = demand.iloc[:, :MEAN_PERIODS].mean(axis=1).reindex(items)
     return variability
-
-
-def _periods(inputs: CycleInputs, count: int) -> pd.DateOffset | pd.Timedelta:
-    return pd.DateOffset(months=count) if inputs.freq == "MS" else pd.Timedelta(weeks=count)
 
 
 def supply_step(
