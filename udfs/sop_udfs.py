@@ -35,7 +35,10 @@ def sop_version():
 # ---------------------------------------------------------------------------------------------
 # forecasting and accuracy (sop_xl.forecast)
 # ---------------------------------------------------------------------------------------------
-_HISTORY_DOC = "Demand per period, oldest first: a row or a column; blanks inside are filled."
+_HISTORY_DOC = (
+    "Demand per period, oldest first: a row or a column; blanks inside are filled; "
+    "the most recent 600 periods are used."
+)
 _METHOD_DOC = (
     "auto, naive, snaive, ma, ses, holt, damped, hw_add, hw_mul, ets, theta, arima, croston, "
     "sba or tsb (auto)."
