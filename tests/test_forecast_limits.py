@@ -6,7 +6,6 @@ import numpy as np
 import pytest
 
 from sop_udfs import sop_forecast, sop_forecast_interval, sop_forecast_table
-
 from sop_xl.forecast import forecast
 from sop_xl.forecast.history import MAX_HISTORY, MAX_HORIZON
 
