@@ -50,6 +50,7 @@ from sop_xl.records.cells import read_block, reset_steps, start_steps, write_blo
 from sop_xl.records.cycletime import cycle_time
 from sop_xl.records.indicators import typed_decisions
 from sop_xl.workbook.book import Book
+from sop_xl.workbook.cellvalues import Formula
 from sop_xl.workbook.periods import is_period_label, period_range
 from sop_xl.workbook.validate import errors, validate
 
@@ -386,9 +387,10 @@ def _compacted(book: Book, moved: pd.Index) -> tuple[str, int, int, list[list]]:
 
 
 def _moved_formula(value: Any, col: int, source: int, target: int) -> Any:
-    if isinstance(value, str) and value.startswith("="):
+    if isinstance(value, Formula):  # a plain str is text, whatever it starts with
         letter = get_column_letter(col)
-        return Translator(value, origin=f"{letter}{source}").translate_formula(f"{letter}{target}")
+        origin = f"{letter}{source}"
+        return Formula(Translator(value, origin=origin).translate_formula(f"{letter}{target}"))
     return value
 
 

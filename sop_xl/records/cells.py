@@ -2,13 +2,11 @@
 
 Roll forward changes three things the cycle never writes: the CycleStart value of tblSettings,
 the rows of tblAdjustments (past periods move to tblAdjustmentHistory) and the step block of
-the Start sheet. The :class:`~sop_xl.workbook.book.Book` protocol refuses input tables on
-purpose, so these few writes go through here, on the two gateways sop-xl has:
-
-- :class:`~sop_xl.workbook.book.FileBook` (``.workbook``, openpyxl): cells are set in memory,
-  saved with the rest (atomically) or not at all;
-- :class:`~sop_xl.workbook.live.XlwingsBook` (``.pending``): writes join its pending blocks and
-  reach Excel on ``commit``, with everything else, or are discarded with everything else.
+the Start sheet. ``write_table`` refuses input tables on purpose, so these few writes go through
+the :class:`~sop_xl.workbook.book.Book` methods ``read_cells`` and ``write_cells``: on a file
+they are set in memory and saved with the rest (atomically) or not at all; on a live book they
+reach Excel on ``commit``, with everything else, or are discarded with everything else. A
+``str`` is written as text; only a :class:`~sop_xl.workbook.cellvalues.Formula` is a formula.
 """
 
 from __future__ import annotations
@@ -18,7 +16,6 @@ from typing import Any
 
 import pandas as pd
 
-from sop_xl.errors import SopError
 from sop_xl.workbook.book import Book
 
 START_SHEET = "Start"
@@ -26,38 +23,14 @@ STEP_HEADERS = ("Step", "Owner", "Status", "Start", "Due")
 SCAN_ROWS = 40  # the step block is near the top of the Start sheet
 
 
-def _kind(book: Book) -> str:
-    if hasattr(book, "workbook"):
-        return "file"
-    if hasattr(book, "pending") and hasattr(book, "book"):
-        return "live"
-    raise SopError(f"{type(book).__name__} cannot write cells outside output tables")
-
-
 def read_block(book: Book, sheet: str, top: int, left: int, bottom: int, right: int) -> list[list]:
-    """Values of a cell range (a file: formulas as text), rows of lists."""
-    if _kind(book) == "file":
-        ws = book.workbook[sheet]  # type: ignore[attr-defined]
-        return [
-            [ws.cell(r, c).value for c in range(left, right + 1)] for r in range(top, bottom + 1)
-        ]
-    rng = book.book.sheets[sheet].range((top, left), (bottom, right))  # type: ignore[attr-defined]
-    values = rng.options(ndim=2).value
-    return [[None if v == "" else v for v in row] for row in values]
+    """Stored values of a cell range, rows of lists (formulas as ``Formula``)."""
+    return book.read_cells(sheet, top, left, bottom, right)
 
 
 def write_block(book: Book, sheet: str, top: int, left: int, block: list[list]) -> None:
-    """Set a block of cells (a file: now, in memory; a live book: on commit)."""
-    if _kind(book) == "file":
-        ws = book.workbook[sheet]  # type: ignore[attr-defined]
-        for i, row in enumerate(block):
-            for j, value in enumerate(row):
-                ws.cell(top + i, left + j).value = value
-        return
-    from sop_xl.workbook.live import _to_excel  # the live gateway's own conversion
-
-    rows = [[_to_excel(v) for v in row] for row in block]
-    book.pending.append(("values", sheet, top, left, rows))  # type: ignore[attr-defined]
+    """Set a block of cells (held back until the book is saved or committed)."""
+    book.write_cells(sheet, top, left, block)
 
 
 def _date(value: Any) -> pd.Timestamp | None:

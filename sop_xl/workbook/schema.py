@@ -15,6 +15,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from sop_xl.workbook.cellvalues import Formula
+
 Role = Literal["input", "output"]
 # what a column holds; decides its number format and how it is read
 Kind = Literal[
@@ -702,7 +704,7 @@ def table(name: str) -> Table:
 
 def kpi_status_formula(
     higher_is_better: bool = True, tolerance: float = 0.1, absolute: bool = False
-) -> str:
+) -> Formula:
     """Excel formula for a tblKPIs Status cell: the value against the target.
 
     ``on target`` when the value meets the target, ``watch`` within ``tolerance`` (a fraction of
@@ -721,6 +723,6 @@ def kpi_status_formula(
         meets, near = f"{value}>={target}", f"{value}>={target}-{slack}"
     else:
         meets, near = f"{value}<={target}", f"{value}<={target}+{slack}"
-    return (
+    return Formula(
         f'=IF(OR({cell}="",{target}=""),"",IF({meets},"on target",IF({near},"watch","off target")))'
     )
