@@ -11,7 +11,10 @@ implementation adds for Excel:
 - writes are held back until :meth:`XlwingsBook.commit` (as a file is written only on
   :meth:`FileBook.save`): a step that fails halfway leaves the workbook as it was. Reads after a
   write see the written values;
-- output tables are resized to their new rows and columns; input tables are refused;
+- what a write does is decided by :mod:`sop_xl.workbook.writeplan`, as for a file; output
+  tables are resized to their new rows and columns; input tables are refused;
+- a ``str`` stays text: text Excel would turn into a formula, number, date or error is sent
+  with a leading ``'``; only a :class:`~sop_xl.workbook.cellvalues.Formula` is a formula;
 - :meth:`XlwingsBook.status` shows progress in Excel's status bar where the engine has one
   (desktop Excel); xlwings' remote engine (Lite, Server, Office.js) has none, so messages there
   go to the Start sheet and an alert (see :mod:`sop_xl.macros`).

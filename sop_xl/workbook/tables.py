@@ -116,9 +116,6 @@ def read_cells(ws: Worksheet, loc: Location) -> pd.DataFrame:
     return frame
 
 
-_excel_value = cell_value  # the old name, still used by fill
-
-
 def put(cell: Any, value: Any) -> None:
     """Set an openpyxl cell to a plan value: a plain ``str`` stays text, whatever it starts
     with; only a :class:`Formula` becomes a formula; None blanks the cell.
