@@ -59,7 +59,7 @@ def payload(path: str | os.PathLike[str]) -> dict[str, Any]:
             out = []
             for cell in row:
                 value = cell.value
-                if isinstance(value, str) and value.startswith("="):
+                if cell.data_type == "f":  # a formula (text starting with = is text)
                     value = values_ws[cell.coordinate].value
                 out.append(_json_value(value))
             values.append(out)
@@ -119,13 +119,16 @@ def actions(book: xw.Book) -> list[dict[str, Any]]:
     return book.json()["actions"]
 
 
-def _cell_from_client(value: Any) -> Any:
-    """A written value as Excel stores it: a leading ``'`` makes text, ``""`` is blank."""
+def _set_from_client(cell: Any, value: Any) -> None:
+    """Set ``cell`` as Excel stores a written value: a leading ``'`` makes text (whatever
+    follows), other text starting with ``=`` is a formula, ``""`` is blank."""
     if value == "":
-        return None
-    if isinstance(value, str) and value.startswith("'"):
-        return value[1:]
-    return value
+        cell.value = None
+    elif isinstance(value, str) and value.startswith("'"):
+        cell.value = value[1:]
+        cell.data_type = "s"
+    else:
+        cell.value = value
 
 
 def replay(wb: Workbook, queued: list[dict[str, Any]]) -> None:
@@ -139,7 +142,7 @@ def replay(wb: Workbook, queued: list[dict[str, Any]]) -> None:
             r0, c0 = action["start_row"] + 1, action["start_column"] + 1
             for i, row in enumerate(action["values"]):
                 for j, value in enumerate(row):
-                    ws.cell(r0 + i, c0 + j).value = _cell_from_client(value)
+                    _set_from_client(ws.cell(r0 + i, c0 + j), value)
         elif func == "rangeClearContents":
             r0, c0 = action["start_row"] + 1, action["start_column"] + 1
             for r in range(r0, r0 + action["row_count"]):

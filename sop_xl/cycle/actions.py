@@ -48,8 +48,9 @@ from sop_xl.errors import SopError
 from sop_xl.records.cycletime import cycle_time
 from sop_xl.records.indicators import typed_decisions
 from sop_xl.workbook.book import Book
-from sop_xl.workbook.cells import read_block, reset_block
+from sop_xl.workbook.cellvalues import Formula
 from sop_xl.workbook.periods import is_period_label, period_range
+from sop_xl.workbook.start_steps import reset_block
 
 EXCEL_ROWS = 1_048_576  # rows on an Excel sheet
 
@@ -338,7 +339,7 @@ def _compacted(book: Book, moved: pd.Index) -> tuple[str, int, int, list[list]]:
     """
     loc = book.locate("tblAdjustments")
     top, left = loc.first_data_row, loc.first_col
-    block = read_block(book, loc.sheet, top, left, loc.last_row, loc.last_col)
+    block = book.read_cells(loc.sheet, top, left, loc.last_row, loc.last_col)
     width = loc.last_col - left + 1
     kept = []
     for i, row in enumerate(block):
@@ -354,9 +355,10 @@ def _compacted(book: Book, moved: pd.Index) -> tuple[str, int, int, list[list]]:
 
 
 def _moved_formula(value: Any, col: int, source: int, target: int) -> Any:
-    if isinstance(value, str) and value.startswith("="):
+    if isinstance(value, Formula):  # a plain str is text, whatever it starts with
         letter = get_column_letter(col)
-        return Translator(value, origin=f"{letter}{source}").translate_formula(f"{letter}{target}")
+        origin = f"{letter}{source}"
+        return Formula(Translator(value, origin=origin).translate_formula(f"{letter}{target}"))
     return value
 
 

@@ -31,7 +31,7 @@ import pandas as pd
 from sop_xl.cycle.inputs import CycleInputs, cycle_inputs
 from sop_xl.errors import SopError
 from sop_xl.workbook.book import Book
-from sop_xl.workbook.cells import start_steps, write_block
+from sop_xl.workbook.start_steps import start_steps
 from sop_xl.workbook.validate import Problem, errors, validate
 
 INPUTS = ("tblItems", "tblActuals", "tblAdjustments", "tblReceipts", "tblResources", "tblBudget")
@@ -239,7 +239,7 @@ def transact(
         tell("write", i, len(names))
         book.append_rows(name, writes.appends[name])
     for sheet, top, left, block in writes.cells:
-        write_block(book, sheet, top, left, block)
+        book.write_cells(sheet, top, left, block)
     seconds["write"] = time.perf_counter() - mark
     book.log(
         action, rows=planned.rows, seconds=time.perf_counter() - started, messages=planned.message

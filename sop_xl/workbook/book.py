@@ -32,10 +32,12 @@ from typing import Any, Protocol, runtime_checkable
 
 import pandas as pd
 from openpyxl import Workbook, load_workbook
+from openpyxl.worksheet.worksheet import Worksheet
 
 from sop_xl.errors import SopError, show
 from sop_xl.files import atomic_path
 from sop_xl.workbook import schema, tables
+from sop_xl.workbook.cellvalues import Formula
 from sop_xl.workbook.settings import read_settings
 from sop_xl.workbook.styles import register_styles
 
@@ -66,6 +68,20 @@ class Book(Protocol):
 
     def append_rows(self, name: str, frame: pd.DataFrame) -> None:
         """Add ``frame``'s rows at the end of output table ``name`` (Log, History)."""
+        ...
+
+    def read_cells(self, sheet: str, top: int, left: int, bottom: int, right: int) -> list[list]:
+        """Stored values of a block of cells, rows of lists: formulas as
+        :class:`~sop_xl.workbook.cellvalues.Formula`, text as ``str``, blanks as None."""
+        ...
+
+    def write_cells(self, sheet: str, top: int, left: int, block: list[list]) -> None:
+        """Set a block of cells from its top-left corner, held back like every other write.
+
+        For the few cells outside output tables the records change (a setting, the rows of
+        tblAdjustments, the Start sheet's steps). A ``str`` stays text; only a
+        :class:`~sop_xl.workbook.cellvalues.Formula` is written as a formula.
+        """
         ...
 
     def settings(self) -> dict[str, Any]:
@@ -128,7 +144,7 @@ class FileBook:
 
     def _with_values(self, sheet: str, loc: tables.Location, frame: pd.DataFrame) -> pd.DataFrame:
         """Replace formulas by the values Excel (or LibreOffice) last calculated, if any."""
-        is_formula = frame.map(lambda v: isinstance(v, str) and v.startswith("="))
+        is_formula = frame.map(lambda v: isinstance(v, Formula))
         rows, cols = is_formula.to_numpy().nonzero()
         if not len(rows):
             return frame
@@ -190,23 +206,29 @@ class FileBook:
     def write_table(self, name: str, frame: pd.DataFrame) -> None:
         """Replace the rows of output table ``name`` with ``frame`` (columns by header).
 
-        The frame's columns become the table's columns (the fixed headers of the schema first,
-        then, for a wide table, one text header per period); user columns are kept at the
-        right. The table is resized, old rows cleared, styles applied.
+        Carries out :func:`sop_xl.workbook.writeplan.plan_table`: the fixed headers of the
+        schema first, then, for a wide table, one text header per period; user columns are
+        kept at the right. The table is resized, old cells cleared, styles applied.
         """
         ws, tbl = self._output(name)
-        spec = schema.TABLES.get(tbl.displayName)
-        if spec is not None:
-            missing = [h for h in spec.headers if h not in map(str, frame.columns)]
-            if missing:
-                raise SopError(
-                    f"cannot write {tbl.displayName}: the data has no column {missing[0]!r}"
-                )
-        tables.write_rows(ws, tbl, frame, spec)
+        tables.write_rows(ws, tbl, frame, schema.TABLES.get(tbl.displayName))
 
     def append_rows(self, name: str, frame: pd.DataFrame) -> None:
         ws, tbl = self._output(name)
         tables.append_rows(ws, tbl, frame)
+
+    def read_cells(self, sheet: str, top: int, left: int, bottom: int, right: int) -> list[list]:
+        """Stored values of a block of cells (formulas as ``Formula``, not their results)."""
+        return tables.read_block(self._sheet(sheet), top, left, bottom, right)
+
+    def write_cells(self, sheet: str, top: int, left: int, block: list[list]) -> None:
+        """Set a block of cells in memory; they reach the file on :meth:`save`."""
+        tables.write_block(self._sheet(sheet), top, left, block)
+
+    def _sheet(self, name: str) -> Worksheet:
+        if name not in self.workbook.sheetnames:
+            raise SopError(f"sheet {name} not found in the workbook; it must keep its name")
+        return self.workbook[name]
 
     def log(self, action: str, rows: int = 0, seconds: float = 0.0, messages: str = "") -> None:
         try:

@@ -29,7 +29,7 @@ def set_settings(wb: Workbook, values: dict[str, object]) -> None:
         if row is None:
             extra[key] = value
             continue
-        ws.cell(row, value_col).value = tables._excel_value(value)
+        tables.put(ws.cell(row, value_col), tables.cell_value(value))  # text stays text
     if extra:
         tables.append_rows(
             ws, tbl, pd.DataFrame({"Key": list(extra), "Value": list(extra.values())})

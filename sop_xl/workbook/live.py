@@ -11,7 +11,10 @@ implementation adds for Excel:
 - writes are held back until :meth:`XlwingsBook.commit` (as a file is written only on
   :meth:`FileBook.save`): a step that fails halfway leaves the workbook as it was. Reads after a
   write see the written values;
-- output tables are resized to their new rows and columns; input tables are refused;
+- what a write does is decided by :mod:`sop_xl.workbook.writeplan`, as for a file; output
+  tables are resized to their new rows and columns; input tables are refused;
+- a ``str`` stays text: text Excel would turn into a formula, number, date or error is sent
+  with a leading ``'``; only a :class:`~sop_xl.workbook.cellvalues.Formula` is a formula;
 - :meth:`XlwingsBook.status` shows progress in Excel's status bar where the engine has one
   (desktop Excel); xlwings' remote engine (Lite, Server, Office.js) has none, so messages there
   go to the Start sheet and an alert (see :mod:`sop_xl.macros`).
@@ -27,29 +30,22 @@ This module does not import xlwings: it works with whatever xlwings ``Book`` it 
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
-from openpyxl.formula.translate import Translator
 from openpyxl.utils import get_column_letter
 
 from sop_xl.errors import SopError, show
-from sop_xl.workbook import schema, tables
+from sop_xl.workbook import schema, tables, writeplan
 from sop_xl.workbook.book import FileBook
-from sop_xl.workbook.periods import is_period_label
+from sop_xl.workbook.cellvalues import Formula, cell_value, needs_quote
 from sop_xl.workbook.settings import read_settings
 
 # where a macro leaves its last message in the workbook (the empty row under the subtitle)
 MESSAGE_SHEET = "Start"
 MESSAGE_CELL = (3, 1)  # row, column: A3
-
-# text Excel would turn into a number, date, time, boolean or formula when written as a value
-_NUMBER = re.compile(r"^\s*[-+]?[\d.,]+(e[-+]?\d+)?\s*%?\s*$", re.IGNORECASE)
-_DATE = re.compile(r"^\s*\d{1,4}[-/.]\d{1,2}([-/.]\d{1,4})?(\s.*)?$|^\s*\d{1,2}:\d{2}")
-_FORMULA_START = ("=", "+", "-", "@")
 
 
 @dataclass
@@ -93,24 +89,23 @@ def _from_excel(value: Any) -> Any:
 
 
 def _to_excel(value: Any) -> Any:
-    """A written value as Excel must receive it; text Excel would reinterpret gets a ``'``.
+    """A written value as Excel must receive it: text Excel would reinterpret gets a ``'``.
 
-    Without the apostrophe Excel turns the text ``2026-01`` into a date and ``0012`` into 12
-    when it is written as a value, as it does when a user types them.
+    Without the apostrophe Excel turns the text ``2026-01`` into a date, ``0012`` into 12 and
+    ``=HYPERLINK(...)`` into a formula when it is written as a value, as it does when a user
+    types them. Only a :class:`~sop_xl.workbook.cellvalues.Formula` goes in as a formula.
     """
-    value = tables._excel_value(value)
-    if (
-        isinstance(value, str)
-        and value
-        and (
-            value.startswith(_FORMULA_START)
-            or _NUMBER.match(value)
-            or _DATE.match(value)
-            or value.strip().upper() in ("TRUE", "FALSE")
-        )
-    ):
+    value = cell_value(value)
+    if isinstance(value, Formula):
+        return str(value)
+    if isinstance(value, str) and needs_quote(value):
         return "'" + value
     return value
+
+
+def _cached(value: Any) -> Any:
+    """What a read sees of a value written but not yet sent (a formula: no result yet)."""
+    return None if isinstance(value, Formula) else _from_excel(cell_value(value))
 
 
 def _header_text(value: Any) -> str:
@@ -262,153 +257,110 @@ class XlwingsBook:
             )
         return entry
 
-    def _overlap(self, entry: _Table, top: int, left: int, bottom: int, right: int) -> None:
-        for other in self._directory().values():
-            if other is entry or other.sheet != entry.sheet:
-                continue
-            spec = schema.TABLES.get(other.name)
-            other_top = other.top - (1 if spec is not None and spec.totals else 0)
-            columns_meet = left <= other.right and other.left <= right
-            rows_meet = top <= other.bottom and other_top <= bottom
-            if columns_meet and rows_meet:
-                raise SopError(
-                    f"{entry.name} on sheet {entry.sheet} would grow into table "
-                    f"{other.name}; move one of them so they have room"
-                )
+    def _neighbours(self, entry: _Table) -> list[tuple[str, writeplan.Box]]:
+        return [
+            (other.name, (other.top, other.left, other.bottom, other.right))
+            for other in self._directory().values()
+            if other is not entry and other.sheet == entry.sheet
+        ]
 
-    def _user_formulas(self, entry: _Table, user_cols: list[tuple[int, str]]) -> dict[str, str]:
-        """Formulas of the user's own columns (first data row), to repeat on every row."""
-        out: dict[str, str] = {}
-        sheet = self.book.sheets[entry.sheet]
-        for i, head in user_cols:
-            formula = sheet.range((entry.top + 1, entry.left + i)).formula
-            if isinstance(formula, str) and formula.startswith("="):
-                out[head] = formula
-        return out
+    def _first_row(self, entry: _Table) -> list[Any]:
+        """The first data row as stored, formulas included (a user column's formula)."""
+        top = entry.top + 1
+        return self.read_cells(entry.sheet, top, entry.left, top, entry.right)[0]
 
     def write_table(self, name: str, frame: pd.DataFrame) -> None:
         """Replace the rows (and columns) of output table ``name`` with ``frame``.
 
-        As on a file: the frame's columns first (the schema's fixed headers must be there),
-        then the user's own columns (a formula in their first row is repeated on every row,
-        other values are blank); the table keeps its top-left corner and is resized; cells
-        the old table covered and the new one does not are cleared; the totals row above the
-        header is rewritten for tables that have one.
+        Carries out :func:`sop_xl.workbook.writeplan.plan_table`, as a file does: one block
+        for the header and body, the cells the old table covered and the new one does not
+        cleared, the table resized, the totals row above the header rewritten.
         """
         entry = self._output(name)
-        spec = schema.TABLES.get(entry.name)
-        if spec is not None:
-            missing = [h for h in spec.headers if h not in map(str, frame.columns)]
-            if missing:
-                raise SopError(f"cannot write {entry.name}: the data has no column {missing[0]!r}")
         old = self.locate(name)
-        columns = [str(c) for c in frame.columns]
-        if len(set(columns)) != len(columns):
-            raise SopError(f"{entry.name}: duplicated column names in {columns}")
-        fixed = set(spec.headers) if spec else set()
-        user_cols = [
-            (i, h)
-            for i, h in enumerate(old.headers)
-            if h and h not in columns and h not in fixed and not is_period_label(h)
-        ]
-        headers = columns + [h for _, h in user_cols]
-        n_rows = max(len(frame), 1)
-        top, left = old.header_row, old.first_col
-        bottom, right = top + n_rows, left + len(headers) - 1
-        self._overlap(entry, top, left, bottom, right)
-        formulas = self._user_formulas(entry, user_cols) if user_cols else {}
-
-        body = frame.to_numpy(dtype=object).tolist() if len(frame) else [[None] * len(columns)]
-        origin = top + 1
-        excel_rows: list[list[Any]] = [[_to_excel(h) for h in headers]]
-        cached_rows: list[list[Any]] = [list(headers)]
-        for i, values in enumerate(body):
-            extra = []
-            for k, (_, head) in enumerate(user_cols):
-                formula = formulas.get(head)
-                if formula and i > 0:
-                    col = get_column_letter(left + len(columns) + k)
-                    formula = Translator(formula, origin=f"{col}{origin}").translate_formula(
-                        f"{col}{origin + i}"
-                    )
-                extra.append(formula)
-            excel_rows.append([_to_excel(v) for v in values] + extra)
-            cached_rows.append(
-                [_from_excel(tables._excel_value(v)) for v in values] + [None] * len(extra)
-            )
-
-        self.pending.append(("values", entry.sheet, top, left, excel_rows))
-        old_bottom, old_right = old.last_row, old.last_col
-        if old_bottom > bottom:
-            self.pending.append(
-                (
-                    "clear",
-                    entry.sheet,
-                    _address(bottom + 1, left, old_bottom, max(old_right, right)),
-                )
-            )
-        if old_right > right:
-            self.pending.append(
-                ("clear", entry.sheet, _address(top, right + 1, min(old_bottom, bottom), old_right))
-            )
-        new_address = _address(top, left, bottom, right)
-        if (bottom, right) != (old_bottom, old_right):
-            self.pending.append(("resize", entry.sheet, entry.name, new_address))
-        if spec and (spec.totals or spec.period_totals) and top > 1:
-            totals: list[Any] = []
-            for j, head in enumerate(headers):
-                letter = get_column_letter(left + j)
-                if j == 0:
-                    totals.append("Total")
-                elif head in spec.totals or (spec.period_totals and is_period_label(head)):
-                    totals.append(f"=SUBTOTAL(109,{letter}{top + 1}:{letter}{bottom})")
-                else:
-                    totals.append(None)
-            totals += [None] * max(0, old_right - right)
-            self.pending.append(("values", entry.sheet, top - 1, left, [totals]))
-        entry.rows, entry.cols, entry.block = n_rows + 1, len(headers), cached_rows
+        plan = writeplan.plan_table(
+            old,
+            schema.TABLES.get(entry.name),
+            frame,
+            first_row=lambda: self._first_row(entry),
+            neighbours=self._neighbours(entry),
+        )
+        block = [[_to_excel(h) for h in plan.headers]]
+        block += [[_to_excel(v) for v in row] for row in plan.body]
+        self.pending.append(("values", entry.sheet, plan.top, plan.left, block))
+        for box in plan.clears:
+            self.pending.append(("clear", entry.sheet, writeplan.address(box)))
+        if (plan.bottom, plan.right) != (old.last_row, old.last_col):
+            self.pending.append(("resize", entry.sheet, entry.name, plan.ref))
+        if plan.totals is not None:
+            totals = [_to_excel(v) for v in plan.totals]
+            self.pending.append(("values", entry.sheet, plan.top - 1, plan.left, [totals]))
+        entry.rows, entry.cols = len(plan.body) + 1, len(plan.headers)
+        entry.block = [list(plan.headers)] + [[_cached(v) for v in row] for row in plan.body]
 
     def append_rows(self, name: str, frame: pd.DataFrame) -> None:
         """Add ``frame``'s rows after the last filled row of output table ``name``.
 
-        Columns are matched by header; the table's other columns are left as they are. The
-        rows are written as one block per run of adjacent columns (one block for a full row).
+        Carries out :func:`sop_xl.workbook.writeplan.plan_append`: columns are matched by
+        header, the table's other columns are left as they are. The rows are written as one
+        block per run of adjacent columns (one block for a full row).
         """
         entry = self._output(name)
         loc = self.locate(name)
-        missing = [c for c in frame.columns if str(c) not in loc.headers]
-        if missing:
-            raise SopError(f"{entry.name} on sheet {entry.sheet} has no column {show(missing[0])}")
-        if not len(frame):
-            return
         existing = self._frame(loc, self._block(entry)[1:])
-        start = (int(existing.index.max()) + 1) if len(existing) else loc.first_data_row
-        last = start + len(frame) - 1
-        if last > loc.last_row:
-            self._overlap(entry, loc.header_row, loc.first_col, last, loc.last_col)
-        position = {h: j for j, h in enumerate(loc.headers)}
-        columns = [str(c) for c in frame.columns]
-        values = frame.to_numpy(dtype=object).tolist()
-        by_position = {position[c]: k for k, c in enumerate(columns)}
+        plan = writeplan.plan_append(
+            loc,
+            schema.TABLES.get(entry.name),
+            frame,
+            last_filled=int(existing.index.max()) if len(existing) else None,
+            neighbours=self._neighbours(entry),
+        )
+        if not plan.body:
+            return
+        by_position = {j: k for k, j in enumerate(plan.positions)}
         for run in _runs(by_position):
-            block = [[_to_excel(row[by_position[j]]) for j in run] for row in values]
-            self.pending.append(("values", entry.sheet, start, loc.first_col + run[0], block))
-        if last > loc.last_row:
-            self.pending.append(
-                (
-                    "resize",
-                    entry.sheet,
-                    entry.name,
-                    _address(loc.header_row, loc.first_col, last, loc.last_col),
-                )
-            )
+            block = [[_to_excel(row[by_position[j]]) for j in run] for row in plan.body]
+            self.pending.append(("values", entry.sheet, plan.start, loc.first_col + run[0], block))
+        if plan.last_row > loc.last_row:
+            self.pending.append(("resize", entry.sheet, entry.name, plan.ref))
         block = self._block(entry)
-        while len(block) < last - loc.header_row + 1:
+        while len(block) < plan.last_row - loc.header_row + 1:
             block.append([None] * entry.cols)
-        for i, row in enumerate(values):
+        for i, row in enumerate(plan.body):
             for j, k in by_position.items():
-                block[start - loc.header_row + i][j] = _from_excel(tables._excel_value(row[k]))
+                block[plan.start - loc.header_row + i][j] = _cached(row[k])
         entry.rows = len(block)
+
+    # -- cells outside output tables (the records: a setting, tblAdjustments, Start) -------
+    def read_cells(self, sheet: str, top: int, left: int, bottom: int, right: int) -> list[list]:
+        """Stored values of a block of cells, asked from Excel (pending writes not seen).
+
+        Formulas come as :class:`~sop_xl.workbook.cellvalues.Formula` where the engine can read
+        them (desktop Excel); xlwings' remote engine sends values only, so there a formula
+        cell gives its result.
+        """
+        rng = self.book.sheets[sheet].range((top, left), (bottom, right))
+        values = [[_from_excel(v) for v in row] for row in rng.options(ndim=2).value]
+        try:
+            formulas = rng.formula
+        except (NotImplementedError, AttributeError):
+            return values
+        if not isinstance(formulas, (list, tuple)):
+            formulas = ((formulas,),)
+        elif formulas and not isinstance(formulas[0], (list, tuple)):
+            formulas = (formulas,)
+        for i, row in enumerate(formulas):
+            for j, text in enumerate(row):
+                # Excel gives a text cell's content as its formula too: a formula is text
+                # starting with = that differs from the cell's value
+                if isinstance(text, str) and text.startswith("=") and text != values[i][j]:
+                    values[i][j] = Formula(text)
+        return values
+
+    def write_cells(self, sheet: str, top: int, left: int, block: list[list]) -> None:
+        """Set a block of cells on :meth:`commit` (a ``str`` stays text)."""
+        rows = [[_to_excel(v) for v in row] for row in block]
+        self.pending.append(("values", sheet, top, left, rows))
 
     def log(self, action: str, rows: int = 0, seconds: float = 0.0, messages: str = "") -> None:
         """Append one row to tblLog (the same row a file gets)."""

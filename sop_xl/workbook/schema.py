@@ -22,6 +22,7 @@ from typing import Any, Literal
 
 from sop_xl.forecast.methods import METHODS
 from sop_xl.supply.production import STRATEGIES
+from sop_xl.workbook.cellvalues import Formula
 
 Role = Literal["input", "output"]
 # what a column holds; decides its number format and how it is read
@@ -696,7 +697,7 @@ def table(name: str) -> Table:
 
 def kpi_status_formula(
     higher_is_better: bool = True, tolerance: float = 0.1, absolute: bool = False
-) -> str:
+) -> Formula:
     """Excel formula for a tblKPIs Status cell: the value against the target.
 
     ``on target`` when the value meets the target, ``watch`` within ``tolerance`` (a fraction of
@@ -715,6 +716,6 @@ def kpi_status_formula(
         meets, near = f"{value}>={target}", f"{value}>={target}-{slack}"
     else:
         meets, near = f"{value}<={target}", f"{value}<={target}+{slack}"
-    return (
+    return Formula(
         f'=IF(OR({cell}="",{target}=""),"",IF({meets},"on target",IF({near},"watch","off target")))'
     )

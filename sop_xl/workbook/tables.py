@@ -7,14 +7,11 @@ the Excel row number of each row (``row``), so a problem can be reported where t
 
 from __future__ import annotations
 
-import datetime as dt
 import math
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
 import pandas as pd
-from openpyxl.formula.translate import Translator
 from openpyxl.styles import Alignment
 from openpyxl.utils import get_column_letter, quote_sheetname, range_boundaries
 from openpyxl.workbook import Workbook
@@ -23,8 +20,9 @@ from openpyxl.worksheet.table import Table as XlTable
 from openpyxl.worksheet.table import TableColumn
 from openpyxl.worksheet.worksheet import Worksheet
 
-from sop_xl.errors import SopError, show
-from sop_xl.workbook import schema
+from sop_xl.errors import SopError
+from sop_xl.workbook import schema, writeplan
+from sop_xl.workbook.cellvalues import Formula, cell_value
 from sop_xl.workbook.periods import is_period_label
 from sop_xl.workbook.styles import header_style_name, style_name
 
@@ -86,7 +84,9 @@ def _cell_value(value: Any) -> Any:
 
 
 def read_cells(ws: Worksheet, loc: Location) -> pd.DataFrame:
-    """The data rows of a located table, raw cell values, index = Excel row numbers.
+    """The data rows of a located table, stored cell values, index = Excel row numbers.
+
+    Formulas come as :class:`~sop_xl.workbook.cellvalues.Formula`, text as ``str``.
 
     Fully blank rows are left out (Excel keeps one in an empty table). Duplicate or blank
     headers get a suffix so the frame stays addressable.
@@ -98,17 +98,16 @@ def read_cells(ws: Worksheet, loc: Location) -> pd.DataFrame:
             head += "_"
         headers.append(head)
     rows, index = [], []
-    for r, values in enumerate(
+    for r, cells in enumerate(
         ws.iter_rows(
             min_row=loc.first_data_row,
             max_row=loc.last_row,
             min_col=loc.first_col,
             max_col=loc.last_col,
-            values_only=True,
         ),
         start=loc.first_data_row,
     ):
-        values = tuple(_cell_value(v) for v in values)
+        values = tuple(stored(cell) for cell in cells)
         if all(v is None for v in values):
             continue
         rows.append(values)
@@ -117,33 +116,53 @@ def read_cells(ws: Worksheet, loc: Location) -> pd.DataFrame:
     return frame
 
 
-def _excel_value(value: Any) -> Any:
-    """A pandas/numpy value as openpyxl writes it (NaN -> blank)."""
-    if value is None:
-        return None
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float) and (math.isnan(value) or math.isinf(value)):
-        return None
-    if isinstance(value, pd.Timestamp):
-        return None if pd.isna(value) else value.to_pydatetime()
-    if value is pd.NaT or value is pd.NA:
-        return None
-    if isinstance(value, (str, int, float, bool, dt.date, dt.datetime)):
-        return value
-    return str(value)
+def put(cell: Any, value: Any) -> None:
+    """Set an openpyxl cell to a plan value: a plain ``str`` stays text, whatever it starts
+    with; only a :class:`Formula` becomes a formula; None blanks the cell.
+
+    openpyxl turns any text starting with ``=`` into a formula (and ``#N/A`` into an error)
+    when it is assigned; the data type is set back to text after the assignment.
+    """
+    if isinstance(value, Formula):
+        cell.value = str(value)
+    elif isinstance(value, str):
+        cell.value = value
+        cell.data_type = "s"
+    else:
+        cell.value = value
 
 
-def _overlaps(ws: Worksheet, name: str, bounds: tuple[int, int, int, int]) -> str | None:
-    c1, r1, c2, r2 = bounds
+def stored(cell: Any) -> Any:
+    """A cell's value as a plan holds it: a formula as :class:`Formula`, blank text as None."""
+    value = cell.value
+    if cell.data_type == "f" and isinstance(value, str) and value.startswith("="):
+        return Formula(value)
+    return _cell_value(value)
+
+
+def read_block(ws: Worksheet, top: int, left: int, bottom: int, right: int) -> list[list[Any]]:
+    """The stored values of a block of cells (formulas as :class:`Formula`), rows of lists."""
+    return [
+        [stored(cell) for cell in row]
+        for row in ws.iter_rows(min_row=top, max_row=bottom, min_col=left, max_col=right)
+    ]
+
+
+def write_block(ws: Worksheet, top: int, left: int, block: list[list[Any]]) -> None:
+    """Set a block of cells from its top-left corner (values as :func:`put` writes them)."""
+    for i, row in enumerate(block):
+        for j, value in enumerate(row):
+            put(ws.cell(top + i, left + j), cell_value(value))
+
+
+def neighbours(ws: Worksheet, name: str) -> list[tuple[str, tuple[int, int, int, int]]]:
+    """The other tables on the sheet of table ``name``, with their boxes."""
+    out = []
     for other_name, other in dict.items(ws.tables):
-        if other_name == name:
-            continue
-        o1, p1, o2, p2 = range_boundaries(other.ref)
-        p1 -= 1 if other_name in schema.TABLES and schema.TABLES[other_name].totals else 0
-        if c1 <= o2 and o1 <= c2 and r1 <= p2 and p1 <= r2:
-            return other_name
-    return None
+        if other_name != name:
+            c1, r1, c2, r2 = range_boundaries(other.ref)
+            out.append((other_name, (r1, c1, r2, c2)))
+    return out
 
 
 def write_rows(
@@ -154,105 +173,72 @@ def write_rows(
 ) -> Location:
     """Replace the rows (and columns) of ``tbl`` with ``frame``, in place on the sheet.
 
-    The table keeps its top-left corner. Its columns become the frame's columns, followed by
-    any columns the user added (headers not in the frame and not period headers); a user
-    column holding a formula gets that formula on every new row, other user columns are blank.
-    Old cells outside the new range are cleared; every written cell gets the style of its kind
-    (see :mod:`sop_xl.workbook.styles`). Charts that plot columns of this table are stretched
-    to the new rows. The totals row above the header, when the table has one, is rewritten.
+    Carries out :func:`sop_xl.workbook.writeplan.plan_table` (the table keeps its top-left
+    corner; user columns stay at the right; every cell the table owns is rewritten, blanks
+    included; old cells outside the new range are cleared). On a file it also gives every
+    written cell the style of its kind (see :mod:`sop_xl.workbook.styles`), widens period
+    columns, fits row heights and stretches the charts that plot columns of this table.
     """
     spec = spec or schema.TABLES.get(tbl.displayName)
-    role = spec.role if spec else "output"
     old = locate(ws, tbl)
-    columns = [str(c) for c in frame.columns]
-    if len(set(columns)) != len(columns):
-        raise SopError(f"{tbl.displayName}: duplicated column names in {columns}")
-    fixed = set(spec.headers) if spec else set()
-    user_cols = [
-        (i, h)
-        for i, h in enumerate(old.headers)
-        if h and h not in columns and h not in fixed and not is_period_label(h)
-    ]
-    user_formulas: dict[str, str | None] = {}
-    for i, head in user_cols:
-        first = ws.cell(old.first_data_row, old.first_col + i).value
-        user_formulas[head] = first if isinstance(first, str) and first.startswith("=") else None
-    headers = columns + [h for _, h in user_cols]
-    n_rows = max(len(frame), 1)
-    c1, r0 = old.first_col, old.header_row
-    c2, r2 = c1 + len(headers) - 1, r0 + n_rows
-    other = _overlaps(ws, tbl.displayName, (c1, r0, c2, r2))
-    if other:
-        raise SopError(
-            f"{tbl.displayName} on sheet {ws.title} would grow into table {other}; "
-            "move one of them so they have room"
-        )
-    # clear what the old table covered and the new one does not
-    for row in ws.iter_rows(
-        min_row=r0, max_row=max(old.last_row, r2), min_col=c1, max_col=max(old.last_col, c2)
-    ):
-        for cell in row:
-            if cell.row > r2 or cell.column > c2:
+    plan = writeplan.plan_table(
+        old,
+        spec,
+        frame,
+        first_row=lambda: read_block(
+            ws, old.first_data_row, old.first_col, old.first_data_row, old.last_col
+        )[0],
+        neighbours=neighbours(ws, tbl.displayName),
+    )
+    c1, r0 = plan.left, plan.top
+    for top, left, bottom, right in plan.clears:
+        for row in ws.iter_rows(min_row=top, max_row=bottom, min_col=left, max_col=right):
+            for cell in row:
                 cell.value = None
                 cell.style = "Normal"
-    header_style = header_style_name(role)
-    for j, head in enumerate(headers):
-        cell = ws.cell(r0, c1 + j, head)
+    header_style = header_style_name(plan.role)  # type: ignore[arg-type]
+    for j, head in enumerate(plan.headers):
+        cell = ws.cell(r0, c1 + j)
+        put(cell, head)
         cell.style = header_style
         letter = get_column_letter(c1 + j)
         width = ws.column_dimensions[letter].width
         if is_period_label(head) and (not width or width < PERIOD_WIDTH or width == 13.0):
             ws.column_dimensions[letter].width = PERIOD_WIDTH
-    kinds = [spec.kind_of(h) if spec else "text" for h in columns]
-    kind_at, targets = None, set()
-    if spec and spec.measure_kinds and spec.kind_column in columns:
-        kind_at = columns.index(spec.kind_column)
-        targets = {
-            j
-            for j, h in enumerate(columns)
-            if (h in spec.kind_targets if spec.kind_targets else h not in spec.headers)
-        }
-    values = frame.to_numpy(dtype=object) if len(frame) else np.full((1, len(columns)), None)
-    style_cache: dict[tuple[str, str], str] = {}
-    fits = [_fit(ws, c1 + j) for j in range(len(columns))]
-    for i in range(n_rows):
+    style_cache: dict[str, str] = {}
+    fits = [_fit(ws, c1 + j) for j in range(plan.n_fixed)]
+    for i, (values, kinds) in enumerate(zip(plan.body, plan.kinds, strict=True)):
         r = r0 + 1 + i
-        measure = values[i][kind_at] if kind_at is not None else None
-        row_kind = spec.measure_kinds.get(measure) if spec and isinstance(measure, str) else None
-        for j, kind in enumerate(kinds):
-            if row_kind and j in targets:
-                kind = row_kind
-            cell = ws.cell(r, c1 + j, _excel_value(values[i][j]))
-            key = (role, kind)
-            if key not in style_cache:
-                style_cache[key] = style_name(role, kind)  # type: ignore[arg-type]
-            cell.style = style_cache[key]
-            if kind == "text" and wrapped_lines(cell.value, fits[j]) > 1:
+        for j, value in enumerate(values):
+            cell = ws.cell(r, c1 + j)
+            put(cell, value)
+            if j >= plan.n_fixed:
+                continue  # a user column keeps its own format
+            kind = kinds[j]
+            if kind not in style_cache:
+                style_cache[kind] = style_name(plan.role, kind)  # type: ignore[arg-type]
+            cell.style = style_cache[kind]
+            if kind == "text" and wrapped_lines(value, fits[j]) > 1:
                 # long text wraps in its column instead of running over the cells beside it
                 cell.alignment = WRAPPED
-        for k, (_, head) in enumerate(user_cols):
-            cell = ws.cell(r, c1 + len(columns) + k)
-            formula = user_formulas[head]
-            if formula:
-                origin = f"{get_column_letter(cell.column)}{old.first_data_row}"
-                cell.value = Translator(formula, origin=origin).translate_formula(cell.coordinate)
-            else:
-                cell.value = None
-    new_ref = f"{get_column_letter(c1)}{r0}:{get_column_letter(c2)}{r2}"
     old_columns = {col.name: col for col in tbl.tableColumns}
-    tbl.ref = new_ref
-    tbl.autoFilter = AutoFilter(ref=new_ref)  # filter buttons on every header
+    tbl.ref = plan.ref
+    tbl.autoFilter = AutoFilter(ref=plan.ref)  # filter buttons on every header
     tbl.tableColumns = []
-    for j, head in enumerate(headers, start=1):
+    for j, head in enumerate(plan.headers, start=1):
         column = TableColumn(id=j, name=head)
         prior = old_columns.get(head)
         if prior is not None and prior.calculatedColumnFormula is not None:
             column.calculatedColumnFormula = prior.calculatedColumnFormula
         tbl.tableColumns.append(column)
     new = locate(ws, tbl)
-    _fit_rows(ws, range(new.first_data_row, max(old.last_row, r2) + 1))
-    if spec and (spec.totals or spec.period_totals):
-        _write_totals(ws, old, new, spec)
+    _fit_rows(ws, range(new.first_data_row, max(old.last_row, plan.bottom) + 1))
+    if plan.totals is not None:
+        for j, value in enumerate(plan.totals):
+            cell = ws.cell(r0 - 1, c1 + j)
+            put(cell, value)
+            if value is not None:
+                cell.style = "SOP Total"
     _stretch_charts(ws, old, new)
     return new
 
@@ -266,7 +252,7 @@ def wrapped_lines(value: Any, fit: int) -> int:
     """Lines a wrapped text takes in a column showing ``fit`` characters; formulas take one."""
     if (
         not isinstance(value, str)
-        or value.startswith("=")
+        or isinstance(value, Formula)
         or (len(value) <= fit and "\n" not in value)
     ):
         return 1
@@ -294,7 +280,7 @@ def _fit_rows(ws: Worksheet, rows: range) -> None:
             for c in range(c1, c2 + 1):
                 cell = ws.cell(r, c)
                 user_row = user_row or (is_input and cell.value is not None)
-                if not isinstance(cell.value, str):
+                if not isinstance(cell.value, str) or cell.data_type == "f":
                     continue
                 fit = fits.get(c) or fits.setdefault(c, _fit(ws, c))
                 needed = wrapped_lines(cell.value, fit)
@@ -371,36 +357,29 @@ def _series_refs(series: Any) -> list[Any]:
 
 
 def append_rows(ws: Worksheet, tbl: XlTable, frame: pd.DataFrame) -> Location:
-    """Add ``frame``'s rows at the end of ``tbl`` (matched by header; others left blank)."""
+    """Add ``frame``'s rows at the end of ``tbl`` (matched by header; others left blank).
+
+    Carries out :func:`sop_xl.workbook.writeplan.plan_append`; every column of a new row gets
+    the style of its kind.
+    """
     spec = schema.TABLES.get(tbl.displayName)
-    role = spec.role if spec else "output"
     loc = locate(ws, tbl)
-    missing = [c for c in frame.columns if str(c) not in loc.headers]
-    if missing:
-        raise SopError(f"{tbl.displayName} on sheet {ws.title} has no column {show(missing[0])}")
     existing = read_cells(ws, loc)
-    start = (int(existing.index.max()) + 1) if len(existing) else loc.first_data_row
-    last = start + len(frame) - 1
-    if last > loc.last_row:
-        other = _overlaps(ws, tbl.displayName, (loc.first_col, loc.header_row, loc.last_col, last))
-        if other:
-            raise SopError(
-                f"{tbl.displayName} on sheet {ws.title} would grow into table {other}; "
-                "move one of them so they have room"
-            )
-    positions = {h: loc.first_col + j for j, h in enumerate(loc.headers)}
-    for i, (_, record) in enumerate(frame.iterrows()):
-        r = start + i
-        for head in loc.headers:
-            cell = ws.cell(r, positions[head])
-            if head in frame.columns:
-                cell.value = _excel_value(record[head])
-            kind = spec.kind_of(head) if spec else "text"
-            cell.style = style_name(role, kind)  # type: ignore[arg-type]
-    new_last = max(loc.last_row, last)
-    new_ref = f"{get_column_letter(loc.first_col)}{loc.header_row}:"
-    new_ref += f"{get_column_letter(loc.last_col)}{new_last}"
-    tbl.ref = new_ref
+    plan = writeplan.plan_append(
+        loc,
+        spec,
+        frame,
+        last_filled=int(existing.index.max()) if len(existing) else None,
+        neighbours=neighbours(ws, tbl.displayName),
+    )
+    styles = [style_name(plan.role, kind) for kind in plan.kinds]  # type: ignore[arg-type]
+    for i, values in enumerate(plan.body):
+        r = plan.start + i
+        for position, value in zip(plan.positions, values, strict=True):
+            put(ws.cell(r, loc.first_col + position), value)
+        for j, style in enumerate(styles):
+            ws.cell(r, loc.first_col + j).style = style
+    tbl.ref = plan.ref
     if tbl.autoFilter is not None:
-        tbl.autoFilter.ref = new_ref
+        tbl.autoFilter.ref = plan.ref
     return locate(ws, tbl)
