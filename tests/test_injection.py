@@ -19,9 +19,8 @@ from openpyxl import load_workbook
 from openpyxl.worksheet.table import TableColumn
 from remote_book import actions, remote_book, replay
 
-from sop_xl.cycle import run_cycle
+from sop_xl.cycle import roll_forward, run_cycle, snapshot
 from sop_xl.demo import CYCLE_START, demo_tables
-from sop_xl.records import roll_forward, snapshot
 from sop_xl.workbook import tables
 from sop_xl.workbook.book import new_book, open_book
 from sop_xl.workbook.cellvalues import Formula
