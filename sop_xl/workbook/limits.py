@@ -22,7 +22,7 @@ Examples
 >>> try:
 ...     check_workbook_bytes(buffer.getvalue(), "big.xlsx")
 ... except SopError as exc:
-...     print(str(exc)[:70])
+...     print(str(exc)[:69])
 big.xlsx: sheet part xl/worksheets/sheet1.xml spans A1:XFD1048576, to
 """
 
