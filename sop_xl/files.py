@@ -34,6 +34,7 @@ LOCK_TIMEOUT = 5.0
 
 LOCK_SUFFIX = ".sop-lock"
 TEMP_MARK = ".tmp"
+PROBE_MARK = ".probe"
 
 _held: dict[tuple[str, int], list] = {}  # (lock file, thread) -> [FileLock, depth]
 _held_guard = threading.Lock()
@@ -180,24 +181,24 @@ def check_writable(target: str | os.PathLike[str]) -> None:
     if not folder.is_dir():
         raise SopError(f"cannot write {target}: {folder} is not a folder")
     try:
-        fd, probe = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".probe", dir=folder)
+        fd, probe = tempfile.mkstemp(prefix=f".{target.name}.", suffix=PROBE_MARK, dir=folder)
     except OSError as exc:
         raise SopError(
             f"cannot write {target}: folder {folder} is not writable ({exc.strerror or exc})"
         ) from None
     os.close(fd)
-    os.unlink(probe)
+    with contextlib.suppress(FileNotFoundError):  # remove_stale_temps may have taken it
+        os.unlink(probe)
 
 
 def _temp_pattern(target: Path) -> re.Pattern[str]:
-    # tempfile.mkstemp's random part: 8 characters of [a-z0-9_]
-    return re.compile(
-        rf"\.{re.escape(target.name)}\.[a-z0-9_]{{8}}{re.escape(TEMP_MARK + target.suffix)}"
-    )
+    # tempfile.mkstemp's random part: 8 characters of [a-z0-9_]; a save's file or a probe's
+    ends = f"(?:{re.escape(TEMP_MARK + target.suffix)}|{re.escape(PROBE_MARK)})"
+    return re.compile(rf"\.{re.escape(target.name)}\.[a-z0-9_]{{8}}{ends}")
 
 
 def remove_stale_temps(target: str | os.PathLike[str]) -> list[Path]:
-    """Delete the temporary files a killed save of ``target`` left in its folder.
+    """Delete the temporary files a killed save (or writability probe) of ``target`` left.
 
     Call it only while holding :func:`workbook_lock` (then no save of ``target`` is under way).
     Returns the paths removed.
