@@ -77,10 +77,9 @@ def workbook_lock(target: str | os.PathLike[str], timeout: float = LOCK_TIMEOUT)
         if entry is not None:
             entry[1] += 1
     if entry is None:
-        lock = FileLock(path, timeout=timeout)
         try:
             _folder(target).mkdir(parents=True, exist_ok=True)
-            lock.acquire()
+            lock = _acquire(FileLock, path, timeout)
         except Timeout:
             raise SopError(
                 f"{target.name} is in use by another sop-xl command (lock file {path}); "
@@ -108,6 +107,21 @@ def workbook_lock(target: str | os.PathLike[str], timeout: float = LOCK_TIMEOUT)
             with contextlib.suppress(OSError):
                 path.unlink()
             entry[0].release()
+
+
+def _acquire(file_lock: type, path: Path, timeout: float):
+    """Acquire ``file_lock(path)``; retry when the file locked was unlinked by the previous
+    holder meanwhile (then another process may lock the new file at that path)."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while True:
+        lock = file_lock(path, timeout=max(deadline - time.monotonic(), 0.0))
+        lock.acquire()
+        fd = getattr(getattr(lock, "_context", None), "lock_file_fd", None)
+        if not isinstance(fd, int) or os.fstat(fd).st_nlink > 0:
+            return lock
+        lock.release()  # older filelock versions do not check this themselves
 
 
 @dataclass(frozen=True)

@@ -127,7 +127,7 @@ def forecast_group(
     return out
 
 
-def _die_with_parent(parent_pid: int) -> None:
+def die_with_parent(parent_pid: int) -> None:
     """Pool initializer: end this worker process when the process that started it dies.
 
     A killed ``sop-xl run`` must not leave its workers computing for nobody. On Linux the
@@ -157,6 +157,13 @@ def _die_with_parent(parent_pid: int) -> None:
             os._exit(1)
 
         threading.Thread(target=watch, name="sop-xl parent watch", daemon=True).start()
+
+
+def process_pool(workers: int) -> ProcessPoolExecutor:
+    """A local process pool whose workers end when this process dies (:func:`die_with_parent`)."""
+    return ProcessPoolExecutor(
+        max_workers=workers, initializer=die_with_parent, initargs=(os.getpid(),)
+    )
 
 
 def _groups(n: int, workers: int, group_size: int | None) -> list[slice]:
@@ -226,13 +233,7 @@ def forecast_frame(
                 progress(done, len(items))
     else:
         own = executor is None
-        pool = (
-            ProcessPoolExecutor(
-                max_workers=workers, initializer=_die_with_parent, initargs=(os.getpid(),)
-            )
-            if own
-            else executor
-        )
+        pool = process_pool(workers) if own else executor
         try:
             for part in pool.map(forecast_group, tasks):
                 results.extend(part)
