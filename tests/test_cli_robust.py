@@ -80,11 +80,7 @@ def test_a_horizon_beyond_the_documented_limit(capsys, tmp_path, actuals):
     err = one_line_error(
         capsys, "forecast", str(actuals), "--horizon", "1000000000", "--out", str(out)
     )
-    assert (
-        f"argument --horizon: must be a whole number from 1 to {MAX_HORIZON:,}; got '1000000000'"
-        in err
-    )
-    assert "(see sop-xl forecast --help)" in err
+    assert f"--horizon must be at most {MAX_HORIZON:,} periods; got 1,000,000,000" in err
     one_line_error(capsys, "forecast", str(actuals), "--horizon", "0", "--out", str(out))
     assert main(["forecast", str(actuals), "--horizon", str(MAX_HORIZON), "--out", str(out),
                  "--jobs", "1", "--method", "naive"]) == 0  # fmt: skip

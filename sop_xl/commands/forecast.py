@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from sop_xl.cli import MAX_HORIZON, add_jobs_argument, command, whole_number
+from sop_xl.cli import MAX_HORIZON, add_jobs_argument, command
 from sop_xl.errors import SopError, show
 from sop_xl.files import atomic_path, check_writable
 from sop_xl.forecast.batch import forecast_frame, to_wide
@@ -36,7 +36,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--horizon",
-        type=whole_number(1, MAX_HORIZON),
+        type=int,
         default=18,
         help=f"future periods, 1 to {MAX_HORIZON} (default 18)",
     )
@@ -191,6 +191,8 @@ def run(args: argparse.Namespace) -> int:
     if args.example == (args.input is not None):
         raise SopError("give either INPUT or --example")
     source = args.input or Path(str(resources.files("sop_xl") / "data" / "example_actuals.csv"))
+    if args.horizon > MAX_HORIZON:
+        raise SopError(f"--horizon must be at most {MAX_HORIZON:,} periods; got {args.horizon:,}")
     check_arguments(source, args.out)
     frame = read_long_table(source)
     n_items = frame["item"].nunique()
