@@ -159,8 +159,33 @@ def die_with_parent(parent_pid: int) -> None:
         threading.Thread(target=watch, name="sop-xl parent watch", daemon=True).start()
 
 
+_prctl: Callable[..., int] | None = None
+
+
+def _pdeathsig_in_child() -> None:
+    if _prctl is not None:
+        _prctl(1, 9, 0, 0, 0)  # PR_SET_PDEATHSIG, SIGKILL
+
+
+def _arm_forked_children() -> None:
+    """Linux: every process forked from now on gets SIGKILL when this one dies, set right
+    after the fork, before any Python code of the child runs (a worker stuck before its
+    initializer is covered too)."""
+    global _prctl
+    if _prctl is not None or not sys.platform.startswith("linux"):
+        return
+    try:
+        import ctypes
+
+        _prctl = ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return
+    os.register_at_fork(after_in_child=_pdeathsig_in_child)
+
+
 def process_pool(workers: int) -> ProcessPoolExecutor:
     """A local process pool whose workers end when this process dies (:func:`die_with_parent`)."""
+    _arm_forked_children()
     return ProcessPoolExecutor(
         max_workers=workers, initializer=die_with_parent, initargs=(os.getpid(),)
     )
