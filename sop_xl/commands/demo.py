@@ -2,7 +2,8 @@
 
 Writes FILE (default ``sop_demo.xlsx`` in the current folder, replaced if it exists) from the
 template with Brightwater Home & Garden's inputs, runs every step of the cycle, saves it once
-(atomically) and prints where to look.
+(atomically) and prints where to look. A read-only FILE or folder is refused before the cycle
+runs; FILE is locked meanwhile, as for ``sop-xl run``.
 """
 
 from __future__ import annotations
@@ -10,8 +11,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from sop_xl.cli import command
+from sop_xl.cli import add_jobs_argument, command
 from sop_xl.errors import SopError
+from sop_xl.files import check_writable, workbook_lock
 
 DEFAULT = Path("sop_demo.xlsx")
 
@@ -20,9 +22,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "file", nargs="?", type=Path, default=DEFAULT, help=f"the workbook (default {DEFAULT})"
     )
-    parser.add_argument(
-        "--jobs", type=int, default=None, help="worker processes for the forecast (default: all)"
-    )
+    add_jobs_argument(parser)
 
 
 def _kpi_line(kpi) -> str:
@@ -51,15 +51,17 @@ def run(args: argparse.Namespace) -> int:
     path: Path = args.file
     if path.suffix.lower() != ".xlsx":
         raise SopError(f"the workbook name must end in .xlsx; got {path.name}")
+    check_writable(path)
     print(f"{COMPANY}: 44 items, 36 months of actuals; running the S&OP cycle ...")
     book = new_book()
     fill_inputs(book.workbook, demo_tables())
     printer = ProgressPrinter()
-    try:
-        report = run_cycle(book, progress=printer, save=False, n_jobs=args.jobs)
-    finally:
-        printer.close()
-    book.save(path)
+    with workbook_lock(path):
+        try:
+            report = run_cycle(book, progress=printer, save=False, n_jobs=args.jobs)
+        finally:
+            printer.close()
+        book.save(path)
     rec = report.tables["tblReconciliation"]
     decisions = rec[rec["DecisionNeeded"] != ""]
     # the examples: the worst overload, then the largest budget gaps, one per family

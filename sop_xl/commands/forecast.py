@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from sop_xl.cli import command
+from sop_xl.cli import MAX_HORIZON, add_jobs_argument, command
 from sop_xl.errors import SopError
-from sop_xl.files import atomic_path
+from sop_xl.files import atomic_path, check_writable
 from sop_xl.forecast.batch import forecast_frame, to_wide
 from sop_xl.forecast.methods import METHODS
 from sop_xl.longtable import read_long_table as read_long_table_core
@@ -37,7 +37,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="use the example table shipped with sop-xl instead of INPUT",
     )
-    parser.add_argument("--horizon", type=int, default=18, help="future periods (default 18)")
+    parser.add_argument(
+        "--horizon",
+        type=int,
+        default=18,
+        help=f"future periods, 1 to {MAX_HORIZON} (default 18)",
+    )
     parser.add_argument(
         "--method",
         default="auto",
@@ -64,9 +69,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default="month",
         help="period type of the table (default month)",
     )
-    parser.add_argument(
-        "--jobs", type=int, default=None, help="worker processes (default: all cores)"
-    )
+    add_jobs_argument(parser)
     parser.add_argument("--out", type=Path, required=True, help="output file (.csv or .xlsx)")
 
 
@@ -183,11 +186,30 @@ def _write_xlsx(tmp: Path, grids: dict[str, pd.DataFrame]) -> None:
     book.save(tmp)
 
 
+def check_arguments(source: Path, out: Path) -> None:
+    """Refuse, before any work, an input that is a folder, empty or an oversized workbook,
+    and an output that is a folder, has another suffix or cannot be written."""
+    if source.is_dir():
+        raise SopError(f"input {source} is a folder; give a .csv or .xlsx file")
+    if source.exists() and source.stat().st_size == 0:
+        raise SopError(f"input {source} is empty; it needs the columns Item, Period, Qty")
+    if source.exists() and source.suffix.lower() in (".xlsx", ".xlsm"):
+        from sop_xl.workbook.limits import check_workbook_bytes
+
+        check_workbook_bytes(source.read_bytes(), str(source))
+    if out.suffix.lower() not in (".csv", ".xlsx") and not out.is_dir():
+        raise SopError(f"--out must end in .csv or .xlsx; got {out.name}")
+    check_writable(out)
+
+
 @command("forecast", "Forecast every item of a long table (Item, Period, Qty).", add_arguments)
 def run(args: argparse.Namespace) -> int:
     if args.example == (args.input is not None):
         raise SopError("give either INPUT or --example")
     source = args.input or Path(str(resources.files("sop_xl") / "data" / "example_actuals.csv"))
+    if args.horizon > MAX_HORIZON:
+        raise SopError(f"--horizon must be at most {MAX_HORIZON:,} periods; got {args.horizon:,}")
+    check_arguments(source, args.out)
     frame = read_long_table(source, args.period)
     n_items = frame["item"].nunique()
     print(

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from sop_xl.cli import command
 from sop_xl.errors import SopError
+from sop_xl.files import check_writable, workbook_lock
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -20,16 +21,18 @@ def run(args: argparse.Namespace) -> int:
     path: Path = args.file
     if path.suffix.lower() not in (".xlsx", ".xlsm"):
         raise SopError(f"the workbook name must end in .xlsx; got {path.name}")
-    if path.exists() and not args.force:
-        raise SopError(f"{path} already exists; use --force to overwrite it")
-    if args.demo:
-        from sop_xl.demo import write_demo
+    check_writable(path)
+    with workbook_lock(path):
+        if path.exists() and not args.force:
+            raise SopError(f"{path} already exists; use --force to overwrite it")
+        if args.demo:
+            from sop_xl.demo import write_demo
 
-        write_demo(path)
-        print(f"wrote {path} (demo company: inputs filled; run the cycle to fill the plans)")
-    else:
-        from sop_xl.workbook.book import new_book
+            write_demo(path)
+            print(f"wrote {path} (demo company: inputs filled; run the cycle to fill the plans)")
+        else:
+            from sop_xl.workbook.book import new_book
 
-        new_book().save(path)
-        print(f"wrote {path} (empty S&OP template)")
+            new_book().save(path)
+            print(f"wrote {path} (empty S&OP template)")
     return 0

@@ -2,8 +2,8 @@
 
 CycleStart moves one period on, adjustments of past periods move to tblAdjustmentHistory, the
 Start sheet's steps reset. Refuses (exit 1, one line, the file untouched) past the end of the
-actuals, or when the current cycle has no snapshot (``--without-snapshot`` allows it). See
-:mod:`sop_xl.cycle.actions`.
+    from sop_xl.cycle import roll_forward
+    from sop_xl.workbook.book import edit_book
 """
 
 from __future__ import annotations
@@ -26,8 +26,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 @command("roll-forward", "Start the next cycle (CycleStart one period on).", add_arguments)
 def run(args: argparse.Namespace) -> int:
     from sop_xl.cycle import roll_forward
-    from sop_xl.workbook.book import open_book
+    from sop_xl.workbook.book import edit_book
 
-    result = roll_forward(open_book(args.file), require_snapshot=not args.without_snapshot)
+    with edit_book(args.file) as book:
+        result = roll_forward(book, require_snapshot=not args.without_snapshot)
     print(f"updated {args.file}: {result.message}")
     return 0

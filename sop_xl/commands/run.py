@@ -1,7 +1,10 @@
 """``sop-xl run FILE [--step STEP ...]``: run the S&OP cycle (or some steps) on a workbook.
 
-Validates the inputs first (errors: exit 1, the file untouched), computes every step in
-memory, then writes the output tables, appends a Log row and saves the file atomically.
+Refuses a read-only workbook or folder first; then holds the workbook's lock (another sop-xl
+command on the same file waits up to ``sop_xl.files.LOCK_TIMEOUT`` seconds, then refuses),
+validates the inputs (errors: exit 1, the file untouched), computes every step in memory,
+writes the output tables, appends a Log row and saves the file atomically, unless it was
+changed on disk meanwhile (then: exit 1, nothing written).
 """
 
 from __future__ import annotations
@@ -10,7 +13,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from sop_xl.cli import command
+from sop_xl.cli import add_jobs_argument, command
 from sop_xl.cycle.runner import STEPS, CycleReport
 
 
@@ -22,9 +25,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="STEP",
         help=f"run only this step (repeatable): {', '.join(STEPS)}; default: the whole cycle",
     )
-    parser.add_argument(
-        "--jobs", type=int, default=None, help="worker processes for the forecast (default: all)"
-    )
+    add_jobs_argument(parser)
 
 
 class ProgressPrinter:
@@ -69,12 +70,12 @@ def describe(report: CycleReport) -> list[str]:
 @command("run", "Run the S&OP cycle (or --step ...) on a workbook.", add_arguments)
 def run(args: argparse.Namespace) -> int:
     from sop_xl.cycle import run_cycle
-    from sop_xl.workbook.book import open_book
+    from sop_xl.workbook.book import edit_book
 
-    book = open_book(args.file)
     printer = ProgressPrinter()
     try:
-        report = run_cycle(book, args.step, progress=printer, n_jobs=args.jobs)
+        with edit_book(args.file) as book:
+            report = run_cycle(book, args.step, progress=printer, n_jobs=args.jobs)
     finally:
         printer.close()
     print(f"updated {args.file}")

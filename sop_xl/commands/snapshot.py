@@ -2,7 +2,8 @@
 
 Refuses (exit 1, one line, the file untouched) when the inputs have errors or the plan is
 missing, invalid or stale (run the cycle first). A second snapshot of the same cycle replaces
-its rows and says so. See :mod:`sop_xl.cycle.actions`.
+    from sop_xl.cycle import snapshot
+    from sop_xl.workbook.book import edit_book
 """
 
 from __future__ import annotations
@@ -20,8 +21,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 @command("snapshot", "Archive this cycle's plans to History (for lag accuracy).", add_arguments)
 def run(args: argparse.Namespace) -> int:
     from sop_xl.cycle import snapshot
-    from sop_xl.workbook.book import open_book
+    from sop_xl.workbook.book import edit_book
 
-    result = snapshot(open_book(args.file))
+    with edit_book(args.file) as book:
+        result = snapshot(book)
     print(f"updated {args.file}: {result.message}")
     return 0

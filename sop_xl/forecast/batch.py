@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import math
 import os
+import sys
+import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass
@@ -119,6 +121,70 @@ def forecast_group(
     return out
 
 
+def die_with_parent(parent_pid: int) -> None:
+    """Pool initializer: end this worker process when the process that started it dies.
+
+    A killed ``sop-xl run`` must not leave its workers computing for nobody. On Linux the
+    kernel sends the worker SIGKILL when its parent dies (``prctl(PR_SET_PDEATHSIG)``);
+    everywhere, a daemon thread waits on the parent's sentinel (``multiprocessing``'s handle
+    on the parent process) and ends the worker when it fires.
+    """
+    import multiprocessing
+
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+            import signal
+
+            libc = ctypes.CDLL(None, use_errno=True)
+            pr_set_pdeathsig = 1
+            libc.prctl(pr_set_pdeathsig, int(signal.SIGKILL), 0, 0, 0)
+        except (OSError, AttributeError):  # no prctl (musl builds without it, sandboxes)
+            pass
+    if os.name == "posix" and os.getppid() != parent_pid:
+        os._exit(1)  # the parent died before the line above took effect
+    parent = multiprocessing.parent_process()
+    if parent is not None:
+
+        def watch() -> None:
+            parent.join()
+            os._exit(1)
+
+        threading.Thread(target=watch, name="sop-xl parent watch", daemon=True).start()
+
+
+_prctl: Callable[..., int] | None = None
+
+
+def _pdeathsig_in_child() -> None:
+    if _prctl is not None:
+        _prctl(1, 9, 0, 0, 0)  # PR_SET_PDEATHSIG, SIGKILL
+
+
+def _arm_forked_children() -> None:
+    """Linux: every process forked from now on gets SIGKILL when this one dies, set right
+    after the fork, before any Python code of the child runs (a worker stuck before its
+    initializer is covered too)."""
+    global _prctl
+    if _prctl is not None or not sys.platform.startswith("linux"):
+        return
+    try:
+        import ctypes
+
+        _prctl = ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return
+    os.register_at_fork(after_in_child=_pdeathsig_in_child)
+
+
+def process_pool(workers: int) -> ProcessPoolExecutor:
+    """A local process pool whose workers end when this process dies (:func:`die_with_parent`)."""
+    _arm_forked_children()
+    return ProcessPoolExecutor(
+        max_workers=workers, initializer=die_with_parent, initargs=(os.getpid(),)
+    )
+
+
 def _groups(n: int, workers: int, group_size: int | None) -> list[slice]:
     size = group_size or max(10, min(200, math.ceil(n / (8 * max(workers, 1)))))
     return [slice(i, min(i + size, n)) for i in range(0, n, size)]
@@ -187,7 +253,7 @@ def forecast_frame(
                 progress(done, len(items))
     else:
         own = executor is None
-        pool = ProcessPoolExecutor(max_workers=workers) if own else executor
+        pool = process_pool(workers) if own else executor
         try:
             for part in pool.map(forecast_group, tasks):
                 results.extend(part)

@@ -35,13 +35,12 @@ from __future__ import annotations
 import contextlib
 import os
 from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from sop_xl.forecast.batch import forecast_frame
+from sop_xl.forecast.batch import forecast_frame, process_pool
 from sop_xl.forecast.metrics import accuracy_by_item
 
 MIN_STAT_HISTORY = 6  # periods: a shorter history gets the family profile
@@ -202,7 +201,7 @@ def _pool(n_jobs: int | None) -> Iterator[dict]:
     if workers == 1:
         yield {"n_jobs": 1}
         return
-    with ProcessPoolExecutor(max_workers=workers) as executor:
+    with process_pool(workers) as executor:  # workers die with this process
         yield {"executor": executor, "n_jobs": workers}
 
 

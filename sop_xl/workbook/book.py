@@ -9,7 +9,11 @@ Rules the gateway keeps:
 - tables are found by name and columns by header text (users move tables, add columns, sort);
 - input tables are never written (``write_table`` refuses them);
 - nothing reaches the disk before :meth:`FileBook.save`, which writes atomically: a failure
-  leaves the previous file exactly as it was.
+  leaves the previous file exactly as it was;
+- one command at a time per file: :func:`edit_book` holds the workbook's lock (a lock file
+  beside it, see :mod:`sop_xl.files`) from before the file is read to after it is saved, and
+  every save checks that the file on disk is still the one that was read (Excel may have saved
+  it meanwhile): if not, it refuses and writes nothing.
 
 Examples
 --------
@@ -23,10 +27,12 @@ Examples
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import getpass
 import io
 import os
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
@@ -35,7 +41,16 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
 from sop_xl.errors import SopError, show
-from sop_xl.files import atomic_path
+from sop_xl.files import (
+    LOCK_TIMEOUT,
+    Fingerprint,
+    atomic_path,
+    check_unchanged,
+    check_writable,
+    read_with_fingerprint,
+    remove_stale_temps,
+    workbook_lock,
+)
 from sop_xl.workbook import schema, tables
 from sop_xl.workbook.cellvalues import Formula
 from sop_xl.workbook.settings import read_settings
@@ -108,6 +123,7 @@ class FileBook:
         self.workbook = workbook
         self.path = Path(path) if path is not None else None
         self._values: bytes | None = None  # the file, for its cached formula results
+        self._fingerprint: Fingerprint | None = None  # the version of the file that was read
         register_styles(workbook)
 
     # -- reading --------------------------------------------------------------------------
@@ -248,37 +264,117 @@ class FileBook:
 
     # -- saving ---------------------------------------------------------------------------
     def save(self, path: str | os.PathLike[str] | None = None) -> Path:
-        """Write the workbook atomically to ``path`` (default: where it was opened)."""
+        """Write the workbook atomically to ``path`` (default: where it was opened).
+
+        Takes the workbook's lock (or uses the one :func:`edit_book` holds), removes the
+        temporary files of a killed save, writes a temporary file, flushes it to disk and
+        replaces the target in one step. Saving over the file the book was read from first
+        checks that it was not changed on disk since (size, modification time, SHA-256).
+
+        Raises
+        ------
+        SopError
+            When the target is read-only, its folder is not writable, another command holds
+            it or it changed on disk since it was read; the file is then left as it was.
+        OSError
+            When the disk refuses the write (full, file open in another program on Windows);
+            the file is left as it was.
+        """
         target = Path(path) if path is not None else self.path
         if target is None:
             raise SopError("save needs a file name: this workbook was not opened from a file")
         buffer = io.BytesIO()
         self.workbook.save(buffer)  # serialise first: a failure here touches no file
-        with atomic_path(target) as tmp:
-            tmp.write_bytes(buffer.getvalue())
+        data = buffer.getvalue()
+        expected = self._fingerprint if self._is_source(target) else None
+        with workbook_lock(target):
+            check_writable(target)
+            remove_stale_temps(target)
+            check = None if expected is None else (lambda: check_unchanged(target, expected))
+            with atomic_path(target, before_replace=check) as tmp:
+                tmp.write_bytes(data)
+            self._fingerprint = Fingerprint.of(target.stat(), data)
         self.path = target
         self._values = None
         return target
+
+    def _is_source(self, target: Path) -> bool:
+        """Whether ``target`` is the file this book was read from."""
+        if self.path is None:
+            return False
+        try:
+            return os.path.samefile(target, self.path)
+        except OSError:  # one of them does not exist (any more)
+            return os.path.abspath(target) == os.path.abspath(self.path)
 
 
 def open_book(path: str | os.PathLike[str]) -> FileBook:
     """Open the workbook file at ``path``.
 
+    The file is read once; its fingerprint is kept so that :meth:`FileBook.save` refuses to
+    overwrite a version it did not read. For a read-compute-write transaction use
+    :func:`edit_book`, which also keeps other sop-xl commands out until the save.
+
     Raises
     ------
     SopError
-        When the file does not exist or is not an .xlsx/.xlsm workbook.
+        When the file does not exist, is a folder, is not an .xlsx/.xlsm workbook or exceeds
+        the size limits of :mod:`sop_xl.workbook.limits`.
+    """
+    from sop_xl.workbook.limits import check_workbook_bytes
+
+    path = Path(path)
+    if not path.exists():
+        raise SopError(f"workbook {path} does not exist")
+    if path.is_dir():
+        raise SopError(f"{path} is a folder, not a workbook file")
+    keep_vba = path.suffix.lower() == ".xlsm"
+    try:
+        data, fingerprint = read_with_fingerprint(path)
+    except OSError as exc:
+        raise SopError(f"cannot read {path}: {exc.strerror or exc}") from None
+    check_workbook_bytes(data, str(path))
+    try:
+        wb = load_workbook(io.BytesIO(data), keep_vba=keep_vba)
+    except Exception as exc:  # openpyxl raises many types on a file that is no workbook
+        reason = " ".join(str(exc).split())[:120] or type(exc).__name__
+        raise SopError(f"cannot open {path} as an Excel workbook: {reason}") from None
+    book = FileBook(wb, path)
+    book._fingerprint = fingerprint
+    return book
+
+
+@contextlib.contextmanager
+def edit_book(path: str | os.PathLike[str], *, timeout: float = LOCK_TIMEOUT) -> Iterator[FileBook]:
+    """Open ``path`` for one read-compute-write transaction, other sop-xl commands kept out.
+
+    Refuses a read-only file or folder before anything is read; takes the workbook's lock
+    (waiting at most ``timeout`` seconds [s] for another command), removes the temporary
+    files of a killed save, opens the book and holds the lock until the block ends, so the
+    :meth:`FileBook.save` inside it completes the transaction.
+
+    >>> import pathlib, tempfile
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "plan.xlsx"
+    >>> _ = new_book().save(path)
+    >>> with edit_book(path) as book:
+    ...     book.log("note", messages="checked")
+    ...     _ = book.save()
+    >>> open_book(path).read_table("tblLog")["Action"].tolist()
+    ['note']
+
+    Raises
+    ------
+    SopError
+        As :func:`open_book`; or when the workbook is read-only, its folder is not writable,
+        or another command holds it longer than ``timeout``.
     """
     path = Path(path)
     if not path.exists():
         raise SopError(f"workbook {path} does not exist")
-    keep_vba = path.suffix.lower() == ".xlsm"
-    try:
-        wb = load_workbook(path, keep_vba=keep_vba)
-    except Exception as exc:  # openpyxl raises many types on a file that is no workbook
-        reason = " ".join(str(exc).split())[:120] or type(exc).__name__
-        raise SopError(f"cannot open {path} as an Excel workbook: {reason}") from None
-    return FileBook(wb, path)
+    check_writable(path)
+    with workbook_lock(path, timeout):
+        remove_stale_temps(path)
+        yield open_book(path)
 
 
 def new_book() -> FileBook:
