@@ -247,10 +247,9 @@ def transact(
 
     mark = time.perf_counter()
     path = None
-    saver = getattr(book, "save", None)
-    if save and callable(saver):
+    if save:
         tell("save")
-        path = saver()
+        path = book.save()
     seconds["save"] = time.perf_counter() - mark
     seconds["total"] = time.perf_counter() - started
     return Done(planned, session.problems, seconds, path)

@@ -99,6 +99,11 @@ class Book(Protocol):
         """
         ...
 
+    def save(self) -> Path | None:
+        """End the transaction: a file is written atomically (its path returned); a live Excel
+        book returns None (its macro commits the held-back writes; Excel keeps the file)."""
+        ...
+
     def settings(self) -> dict[str, Any]:
         """tblSettings as typed values, defaults filled in for missing keys."""
         ...

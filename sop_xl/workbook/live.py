@@ -373,6 +373,10 @@ class XlwingsBook:
             self.pending.append(("values", MESSAGE_SHEET, row, col, [[_to_excel(text)]]))
 
     # -- applying -------------------------------------------------------------------------
+    def save(self) -> None:
+        """Nothing to save: Excel holds the file; :meth:`commit` sends the held-back writes."""
+        return None
+
     def commit(self) -> int:
         """Send every pending write to Excel, in order; returns how many blocks were sent."""
         done = 0
