@@ -19,7 +19,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 @command("new", "Create a new S&OP workbook from the template.", add_arguments)
 def run(args: argparse.Namespace) -> int:
     path: Path = args.file
-    if path.suffix.lower() not in (".xlsx", ".xlsm"):
+    if path.suffix.lower() == ".xlsm":  # a macro workbook needs its VBA project
+        raise SopError(
+            f"sop-xl new writes .xlsx workbooks; got {path.name}: for the macro template with "
+            "the S&OP ribbon use sop-xl build-addin --out FOLDER (writes sop_template.xlsm)"
+        )
+    if path.suffix.lower() != ".xlsx":
         raise SopError(f"the workbook name must end in .xlsx; got {path.name}")
     check_writable(path)
     with workbook_lock(path):

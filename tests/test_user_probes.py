@@ -1,5 +1,5 @@
-"""Issue 10 §4: validation a user can read: one line per unknown item, and `validate` agrees
-with `run` (a fresh template is refused by both)."""
+"""Issue 10, probes as a user makes them: one line per unknown item, `validate` agreeing with
+`run` (a fresh template is refused by both), no .xlsm without its VBA project."""
 
 from __future__ import annotations
 
@@ -51,3 +51,14 @@ def test_check_inputs_is_clean_on_the_demo():
     fill_inputs(book.workbook, demo_tables())
     assert errors(check_inputs(book)) == []
     assert isinstance(demo_tables()["tblActuals"], pd.DataFrame)
+
+
+def test_new_refuses_an_xlsm_name_instead_of_writing_an_xlsx_under_it(tmp_path, capsys):
+    path = tmp_path / "plan.xlsm"
+    assert main(["new", "--demo", str(path)]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == [
+        "sop-xl: error: sop-xl new writes .xlsx workbooks; got plan.xlsm: for the macro template "
+        "with the S&OP ribbon use sop-xl build-addin --out FOLDER (writes sop_template.xlsm)"
+    ]
+    assert not path.exists()
