@@ -29,13 +29,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 class ProgressPrinter:
-    """Prints each stage on stderr; a tqdm bar for the forecast's items."""
+    """Prints each stage on stderr, and a tqdm bar for the forecast's items, on a terminal.
+
+    Not when stderr is a pipe or a file (a script, a scheduler, CI): there a failure is the one
+    line ``sop-xl: error: ...`` and nothing else.
+    """
 
     def __init__(self) -> None:
         self.stage = ""
         self.bar = None
+        self.shown = sys.stderr.isatty()
 
     def __call__(self, stage: str, done: int, total: int) -> None:
+        if not self.shown:
+            return
         if stage == "forecast" and total > 1:
             if self.bar is None:
                 from tqdm import tqdm
