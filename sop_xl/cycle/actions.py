@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -93,6 +94,24 @@ class RecordResult:
 
 def _now() -> str:
     return dt.datetime.now().replace(microsecond=0).isoformat(sep=" ")
+
+
+def _recorded(
+    book: Book, action: str, work: Callable[[Session], tuple[Planned, str]], save: bool
+) -> RecordResult:
+    """Carry out a record action as one transaction; ``work`` also names the cycle."""
+    cycle: list[str] = []
+
+    def planned(session: Session) -> Planned:
+        plan, name = work(session)
+        cycle.append(name)
+        return plan
+
+    done = transact(book, action, planned, save=save, refusal=f"cannot {action}: ")
+    plan = done.planned
+    return RecordResult(
+        action, cycle[0], plan.rows, plan.message, round(done.seconds["total"], 2), done.path
+    )
 
 
 def _require(session: Session, names: tuple[str, ...], action: str) -> None:
@@ -260,9 +279,8 @@ def snapshot(book: Book, *, save: bool = True) -> RecordResult:
         When the inputs have errors or the plan is missing, invalid or stale (see the module
         docstring); nothing is written then.
     """
-    outcome: dict[str, Any] = {}
 
-    def work(session: Session) -> Planned:
+    def work(session: Session) -> tuple[Planned, str]:
         _require(session, (*PLAN_TABLES, "tblHistory", "tblLog"), "snapshot")
         inputs = session.typed()
         tables = {name: session.read_table(name) for name in PLAN_TABLES}
@@ -302,18 +320,9 @@ def snapshot(book: Book, *, save: bool = True) -> RecordResult:
             )
         else:
             writes.appends["tblHistory"] = rows
-        outcome.update(cycle=cycle, rows=len(rows), message=message)
-        return Planned(writes, len(rows), message)
+        return Planned(writes, len(rows), message), cycle
 
-    done = transact(book, "snapshot", work, save=save, refusal="cannot snapshot: ")
-    return RecordResult(
-        "snapshot",
-        outcome["cycle"],
-        outcome["rows"],
-        outcome["message"],
-        round(done.seconds["total"], 2),
-        done.path,
-    )
+    return _recorded(book, "snapshot", work, save)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -380,9 +389,8 @@ def roll_forward(book: Book, *, save: bool = True, require_snapshot: bool = True
         Input errors; actuals ending before the current cycle; no snapshot of the current
         cycle. Nothing is written then.
     """
-    outcome: dict[str, Any] = {}
 
-    def work(session: Session) -> Planned:
+    def work(session: Session) -> tuple[Planned, str]:
         _require(
             session,
             ("tblSettings", "tblAdjustments", "tblAdjustmentHistory", "tblLog"),
@@ -443,15 +451,6 @@ def roll_forward(book: Book, *, save: bool = True, require_snapshot: bool = True
         if not snapped:
             message += f"; note: cycle {cycle} was not snapshot"
         changed = 1 + len(moved) + n_steps
-        outcome.update(cycle=new_cycle, rows=changed, message=message)
-        return Planned(writes, changed, message)
+        return Planned(writes, changed, message), new_cycle
 
-    done = transact(book, "roll forward", work, save=save, refusal="cannot roll forward: ")
-    return RecordResult(
-        "roll forward",
-        outcome["cycle"],
-        outcome["rows"],
-        outcome["message"],
-        round(done.seconds["total"], 2),
-        done.path,
-    )
+    return _recorded(book, "roll forward", work, save)
