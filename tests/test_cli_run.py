@@ -2,40 +2,30 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 
-import pytest
+from golden import capture, differences
 
 from sop_xl.cli import main
 from sop_xl.workbook.book import open_book
 
 
-@pytest.fixture(scope="module")
-def demo_file(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("cli")
-    cwd = os.getcwd()
-    os.chdir(folder)
-    try:
-        assert main(["demo", "--jobs", "1"]) == 0  # the default file name, here
-    finally:
-        os.chdir(cwd)
-    return folder / "sop_demo.xlsx"
-
-
-def test_demo_writes_the_default_file_and_prints_where_to_look(demo_file, capsys):
+def test_demo_writes_the_default_file_and_prints_a_summary(
+    tmp_path, monkeypatch, capsys, demo_finished_file
+):
+    """The suite's one real ``sop-xl demo``; the other tests use the session's finished demo,
+    built the same way (conftest.demo_cycle): every output table is the same."""
+    monkeypatch.chdir(tmp_path)
+    assert main(["demo", "--jobs", "1"]) == 0  # the default file name, here
+    demo_file = tmp_path / "sop_demo.xlsx"
     assert demo_file.exists()
     book = open_book(demo_file)
     assert len(book.read_table("tblReconciliation")) == 72
     assert book.read_table("tblLog")["Action"].tolist() == ["run cycle"]
-
-
-def test_demo_summary(tmp_path, capsys):
-    path = tmp_path / "d.xlsx"
-    assert main(["demo", str(path), "--jobs", "1"]) == 0
+    assert differences(capture(demo_finished_file), capture(demo_file)) == []
     out = capsys.readouterr().out
-    assert f"wrote {path}" in out
+    assert "wrote sop_demo.xlsx" in out
     assert "Forecast accuracy (WAPE):" in out
     assert "decisions for the executive meeting:" in out
     assert "overtime on MOULD" in out
@@ -44,9 +34,8 @@ def test_demo_summary(tmp_path, capsys):
     assert "must end in .xlsx" in capsys.readouterr().err
 
 
-def test_run_whole_cycle_and_steps(demo_file, tmp_path, capsys):
-    path = tmp_path / "plan.xlsx"
-    path.write_bytes(demo_file.read_bytes())
+def test_run_whole_cycle_and_steps(finished_demo, capsys):
+    path = finished_demo
     assert main(["run", str(path), "--jobs", "1"]) == 0
     out = capsys.readouterr().out
     assert f"updated {path}" in out and "tblSupplyPlan: 264 rows" in out
@@ -57,9 +46,8 @@ def test_run_whole_cycle_and_steps(demo_file, tmp_path, capsys):
     assert actions == ["run cycle", "run cycle", "run supply, capacity"]
 
 
-def test_run_refuses_bad_input_with_sheet_row_and_value(demo_file, tmp_path, capsys):
-    path = tmp_path / "bad.xlsx"
-    path.write_bytes(demo_file.read_bytes())
+def test_run_refuses_bad_input_with_sheet_row_and_value(finished_demo, capsys):
+    path = finished_demo
     book = open_book(path)
     ws = book.workbook["Actuals"]
     ws["A7"] = "NOPE-1"
@@ -75,7 +63,8 @@ def test_run_refuses_bad_input_with_sheet_row_and_value(demo_file, tmp_path, cap
     assert path.read_bytes() == data
 
 
-def test_run_refuses_missing_file_and_unknown_step(tmp_path, demo_file, capsys):
+def test_run_refuses_missing_file_and_unknown_step(tmp_path, finished_demo, capsys):
+    demo_file = finished_demo
     assert main(["run", str(tmp_path / "nope.xlsx")]) == 1
     assert "does not exist" in capsys.readouterr().err
     data = demo_file.read_bytes()
@@ -84,9 +73,8 @@ def test_run_refuses_missing_file_and_unknown_step(tmp_path, demo_file, capsys):
     assert demo_file.read_bytes() == data
 
 
-def test_run_as_a_process_shows_progress(demo_file, tmp_path):
-    path = tmp_path / "proc.xlsx"
-    path.write_bytes(demo_file.read_bytes())
+def test_run_as_a_process_shows_progress(finished_demo):
+    path = finished_demo
     result = subprocess.run(
         [sys.executable, "-m", "sop_xl", "run", str(path), "--step", "demand", "--step",
          "kpis", "--jobs", "1"],

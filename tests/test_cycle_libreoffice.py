@@ -10,21 +10,19 @@ import pytest
 from openpyxl import load_workbook
 from test_workbook_libreoffice import error_cells, soffice
 
-from sop_xl.cli import main
 from sop_xl.workbook.book import open_book
 
 pytestmark = pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice not installed")
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory):
-    path = tmp_path_factory.mktemp("cycle-lo") / "sop_demo.xlsx"
-    assert main(["demo", str(path), "--jobs", "1"]) == 0
-    return path
+def demo(demo_finished_file):
+    """The session's finished demo (as ``sop-xl demo`` writes it); conversions go elsewhere."""
+    return demo_finished_file
 
 
-def test_demo_recalculates_without_error_values(demo):
-    converted = soffice(demo, "xlsx", demo.parent / "xlsx")
+def test_demo_recalculates_without_error_values(demo, tmp_path):
+    converted = soffice(demo, "xlsx", tmp_path / "xlsx")
     assert error_cells(converted) == []
     values = load_workbook(converted, data_only=True)
     kpis = open_book(converted).read_table("tblKPIs")
@@ -40,8 +38,8 @@ def test_demo_recalculates_without_error_values(demo):
     assert total == pytest.approx(rec["Revenue"].astype(float).sum(), rel=1e-9)
 
 
-def test_demo_pdf_renders(demo):
-    pdf = soffice(demo, "pdf", demo.parent / "pdf")
+def test_demo_pdf_renders(demo, tmp_path):
+    pdf = soffice(demo, "pdf", tmp_path / "pdf")
     assert pdf.stat().st_size > 100_000
     if shutil.which("pdftoppm"):
         subprocess.run(["pdftoppm", "-r", "30", "-f", "1", "-l", "3", "-png", str(pdf),

@@ -8,7 +8,6 @@ import pytest
 
 from sop_xl.cycle import STEPS, run_cycle
 from sop_xl.cycle.runner import OUTPUTS
-from sop_xl.demo import write_demo
 from sop_xl.errors import SopError
 from sop_xl.workbook import schema
 from sop_xl.workbook.book import open_book
@@ -16,11 +15,10 @@ from sop_xl.workbook.periods import is_period_label
 
 
 @pytest.fixture(scope="module")
-def demo_run(tmp_path_factory):
-    path = write_demo(tmp_path_factory.mktemp("cycle") / "demo.xlsx")
-    before = {name: open_book(path).read_table(name) for name in schema.INPUT_TABLES}
-    report = run_cycle(open_book(path), n_jobs=1)
-    return path, before, report
+def demo_run(demo_unrun_file, demo_cycle):
+    """The session's finished demo, its report, and its input tables as before the cycle."""
+    before = {name: open_book(demo_unrun_file).read_table(name) for name in schema.INPUT_TABLES}
+    return demo_cycle.path, before, demo_cycle.report
 
 
 def numbers(table: pd.DataFrame) -> pd.DataFrame:
@@ -102,10 +100,8 @@ def test_inputs_unchanged_and_log_row(demo_run):
     assert "overloaded" in row["Messages"]
 
 
-def test_single_step_after_a_full_run(demo_run, tmp_path):
-    path, _, _ = demo_run
-    copy = tmp_path / "copy.xlsx"
-    copy.write_bytes(path.read_bytes())
+def test_single_step_after_a_full_run(finished_demo):
+    copy = finished_demo
     book = open_book(copy)
     supply_before = book.read_table("tblSupplyPlan")
     forecast_before = book.read_table("tblForecast")
@@ -121,8 +117,8 @@ def test_single_step_after_a_full_run(demo_run, tmp_path):
     assert report.steps == ("reconcile", "kpis")
 
 
-def test_step_needs_the_earlier_outputs(tmp_path):
-    path = write_demo(tmp_path / "fresh.xlsx")
+def test_step_needs_the_earlier_outputs(unrun_demo):
+    path = unrun_demo
     data = path.read_bytes()
     with pytest.raises(SopError, match="tblDemandPlan is empty: run the demand step"):
         run_cycle(open_book(path), ["supply"], n_jobs=1)
@@ -148,8 +144,8 @@ def break_book(path, table, row, column, value):
         ("tblReceipts", "Qty", -5, r"Supply row 7 Qty: Qty is negative: -5"),
     ],
 )
-def test_bad_input_is_refused_and_the_file_untouched(tmp_path, table, column, value, message):
-    path = write_demo(tmp_path / "bad.xlsx")
+def test_bad_input_is_refused_and_the_file_untouched(unrun_demo, table, column, value, message):
+    path = unrun_demo
     break_book(path, table, 7, column, value)
     data = path.read_bytes()
     with pytest.raises(SopError, match=message):
@@ -157,8 +153,8 @@ def test_bad_input_is_refused_and_the_file_untouched(tmp_path, table, column, va
     assert path.read_bytes() == data
 
 
-def test_missing_table_is_refused(tmp_path):
-    path = write_demo(tmp_path / "missing.xlsx")
+def test_missing_table_is_refused(unrun_demo):
+    path = unrun_demo
     book = open_book(path)
     ws = book.workbook["Supply"]
     del ws.tables["tblReceipts"]
@@ -169,8 +165,8 @@ def test_missing_table_is_refused(tmp_path):
     assert path.read_bytes() == data
 
 
-def test_a_failing_step_writes_nothing(tmp_path, monkeypatch):
-    path = write_demo(tmp_path / "fail.xlsx")
+def test_a_failing_step_writes_nothing(unrun_demo, monkeypatch):
+    path = unrun_demo
     data = path.read_bytes()
 
     def boom(*args, **kwargs):
@@ -182,8 +178,8 @@ def test_a_failing_step_writes_nothing(tmp_path, monkeypatch):
     assert path.read_bytes() == data
 
 
-def test_progress_reports_each_stage(tmp_path):
-    path = write_demo(tmp_path / "progress.xlsx")
+def test_progress_reports_each_stage(unrun_demo):
+    path = unrun_demo
     stages = []
     run_cycle(open_book(path), ["forecast", "demand"], progress=lambda s, d, t: stages.append(s),
               n_jobs=1)  # fmt: skip
@@ -191,10 +187,8 @@ def test_progress_reports_each_stage(tmp_path):
     assert seen == ["validate", "read", "forecast", "demand", "write", "save"]
 
 
-def test_user_kpi_target_is_kept(demo_run, tmp_path):
-    path, _, _ = demo_run
-    copy = tmp_path / "targets.xlsx"
-    copy.write_bytes(path.read_bytes())
+def test_user_kpi_target_is_kept(finished_demo):
+    copy = finished_demo
     book = open_book(copy)
     loc = book.locate("tblKPIs")
     ws = book.workbook[loc.sheet]

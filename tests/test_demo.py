@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sop_xl.demo import CYCLE_START, EOL_ITEM, NEW_ITEM, demo_tables, write_demo
+from sop_xl.demo import CYCLE_START, EOL_ITEM, NEW_ITEM, demo_tables
 from sop_xl.workbook import schema
 from sop_xl.workbook.book import open_book
 from sop_xl.workbook.validate import validate
@@ -123,12 +123,11 @@ def test_budget_is_close_to_the_business(demo):
     assert 0.9 < budgeted / actual < 1.15
 
 
-def test_write_demo_is_valid(tmp_path):
-    path = write_demo(tmp_path / "demo.xlsx")
-    book = open_book(path)
+def test_write_demo_is_valid(demo, demo_unrun_file):
+    book = open_book(demo_unrun_file)  # the session's write_demo (conftest.demo_unrun_file)
     assert validate(book) == []
     settings = book.settings()
     assert settings["Company"] == "Brightwater Home & Garden"
     assert settings["CycleStart"] == CYCLE_START
-    assert len(book.read_table("tblActuals")) == len(demo_tables()["tblActuals"])
+    assert len(book.read_table("tblActuals")) == len(demo["tblActuals"])
     assert book.read_table("tblForecast").empty  # outputs wait for the cycle

@@ -12,9 +12,8 @@ import pandas as pd
 import pytest
 import xlwings as xw
 from openpyxl import load_workbook
-from remote_book import actions, remote_book, replay
+from remote_book import actions, replay
 
-from sop_xl.demo import write_demo
 from sop_xl.errors import SopError
 from sop_xl.workbook import schema
 from sop_xl.workbook.book import Book, open_book
@@ -22,13 +21,14 @@ from sop_xl.workbook.live import XlwingsBook
 
 
 @pytest.fixture(scope="module")
-def demo_path(tmp_path_factory):
-    return write_demo(tmp_path_factory.mktemp("live") / "demo.xlsx")
+def demo_path(demo_unrun_file):
+    """The session's demo before the cycle (read only: remote_book loads it, nothing saves it)."""
+    return demo_unrun_file
 
 
 @pytest.fixture
-def xbook(demo_path):
-    return remote_book(demo_path)
+def xbook(demo_path, shared_remote_book):
+    return shared_remote_book(demo_path)
 
 
 @pytest.fixture
@@ -95,8 +95,8 @@ def test_reading_queues_nothing(live, xbook):
     assert actions(xbook) == []
 
 
-def test_missing_column_is_named(demo_path):
-    data = remote_book(demo_path)
+def test_missing_column_is_named(demo_path, shared_remote_book):
+    data = shared_remote_book(demo_path)
     sheet = data.sheets["Actuals"]
     sheet.impl.api["values"][3][2] = "Quantity"  # the Qty header, renamed by a user
     with pytest.raises(SopError, match=r"tblActuals on sheet Actuals has no column 'Qty'"):
@@ -108,8 +108,8 @@ def test_missing_table_is_named(live):
         live.read_table("tblNope")
 
 
-def test_error_cells_are_read_as_their_text(demo_path):
-    data = remote_book(demo_path)
+def test_error_cells_are_read_as_their_text(demo_path, shared_remote_book):
+    data = shared_remote_book(demo_path)
     data.sheets["Actuals"].impl.api["values"][4][2] = "#N/A"
     frame = XlwingsBook(data).read_table("tblActuals")
     assert frame.iloc[0]["Qty"] == "#N/A"
@@ -302,10 +302,10 @@ def test_discard_drops_pending_writes(live, xbook):
     assert live.read_table("tblForecast").empty
 
 
-def test_same_writes_give_the_same_cells_as_the_file(demo_path, tmp_path):
+def test_same_writes_give_the_same_cells_as_the_file(demo_path, tmp_path, shared_remote_book):
     """Replaying the queued actions on the demo gives the cells FileBook writes."""
     file = open_book(demo_path)
-    xbook = remote_book(demo_path)
+    xbook = shared_remote_book(demo_path)
     live = XlwingsBook(xbook)
     for book in (file, live):
         book.write_table("tblForecast", FORECAST)

@@ -22,7 +22,6 @@ from openpyxl import load_workbook
 from remote_book import actions, remote_book, replay
 
 from sop_xl import macros
-from sop_xl.demo import write_demo
 from sop_xl.errors import SopError
 from sop_xl.workbook import schema
 from sop_xl.workbook.book import open_book
@@ -33,8 +32,9 @@ HAS_RECORDS = importlib.util.find_spec("sop_xl.records") is not None
 
 
 @pytest.fixture(scope="module")
-def demo_path(tmp_path_factory):
-    return write_demo(tmp_path_factory.mktemp("macros") / "demo.xlsx")
+def demo_path(demo_unrun_file):
+    """The session's demo before the cycle (read only: remote_book loads it, nothing saves it)."""
+    return demo_unrun_file
 
 
 def _sheet(xbook, action) -> str:
@@ -116,8 +116,8 @@ def test_one_function_per_button():
         assert inspect.getdoc(function), name
 
 
-def test_validate_inputs_writes_only_its_message(demo_path):
-    xbook = remote_book(demo_path)
+def test_validate_inputs_writes_only_its_message(demo_path, shared_remote_book):
+    xbook = shared_remote_book(demo_path)
     result = macros.validate_inputs(xbook)
     assert result.ok, result.message
     assert result.message == "validate inputs: inputs OK"
@@ -128,8 +128,8 @@ def test_validate_inputs_writes_only_its_message(demo_path):
     assert queued[2]["args"][3] == "info"  # no status bar on this engine: an alert says it
 
 
-def test_bad_input_writes_nothing_but_the_message(demo_path):
-    xbook = remote_book(demo_path)
+def test_bad_input_writes_nothing_but_the_message(demo_path, shared_remote_book):
+    xbook = shared_remote_book(demo_path)
     xbook.sheets["Actuals"].impl.api["values"][6][2] = ""  # Actuals row 7: Qty blank
     xbook.sheets["Items"].impl.api["values"][5][4] = "n/a"  # Items row 6: UnitPrice text
     result = macros.validate_inputs(xbook)
@@ -143,8 +143,8 @@ def test_bad_input_writes_nothing_but_the_message(demo_path):
     assert_only_the_message(xbook, result, demo_path)
 
 
-def test_missing_table_is_reported(demo_path):
-    xbook = remote_book(demo_path)
+def test_missing_table_is_reported(demo_path, shared_remote_book):
+    xbook = shared_remote_book(demo_path)
     xbook.sheets["Supply"].impl.api["tables"].pop(0)  # tblReceipts
     result = macros.validate_inputs(xbook)
     assert not result.ok
@@ -152,9 +152,9 @@ def test_missing_table_is_reported(demo_path):
     assert_only_the_message(xbook, result, demo_path)
 
 
-def test_a_failure_halfway_leaves_the_workbook_as_it_was(demo_path):
+def test_a_failure_halfway_leaves_the_workbook_as_it_was(demo_path, shared_remote_book):
     """Writes planned before the failure are dropped: never a half-written workbook."""
-    xbook = remote_book(demo_path)
+    xbook = shared_remote_book(demo_path)
 
     def work(live: XlwingsBook):
         live.write_table(
@@ -170,8 +170,8 @@ def test_a_failure_halfway_leaves_the_workbook_as_it_was(demo_path):
     assert_only_the_message(xbook, result, demo_path)
 
 
-def test_internal_error_is_one_line_and_logged(demo_path, caplog):
-    xbook = remote_book(demo_path)
+def test_internal_error_is_one_line_and_logged(demo_path, caplog, shared_remote_book):
+    xbook = shared_remote_book(demo_path)
 
     def work(live: XlwingsBook):
         return {}["missing"]
@@ -182,8 +182,8 @@ def test_internal_error_is_one_line_and_logged(demo_path, caplog):
     assert_only_the_message(xbook, result, demo_path)
 
 
-def test_without_a_book_the_caller_is_used(demo_path):
-    xbook = remote_book(demo_path)
+def test_without_a_book_the_caller_is_used(demo_path, shared_remote_book):
+    xbook = shared_remote_book(demo_path)
     xbook.set_mock_caller()  # what RunPython's --wb= names, from Python
     try:
         result = macros.validate_inputs()
@@ -193,12 +193,12 @@ def test_without_a_book_the_caller_is_used(demo_path):
     assert [a["func"] for a in actions(xbook)] == ["setValues", "setValues", "alert"]
 
 
-def test_records_buttons_snapshot_and_roll_forward(cycled_path, tmp_path):
+def test_records_buttons_snapshot_and_roll_forward(cycled_path, tmp_path, shared_remote_book):
     """Issue 6: the buttons run sop_xl.records on the live book; the file gets the same cells."""
     from sop_xl.cycle import snapshot
 
     assert HAS_RECORDS
-    xbook = remote_book(cycled_path)
+    xbook = shared_remote_book(cycled_path)
     result = macros.snapshot_cycle(xbook)
     assert result.ok, result.message
     assert result.message.startswith("snapshot cycle: cycle 2026-01: 2,520 rows to History")
@@ -289,14 +289,17 @@ ALL_OUTPUTS = [t for _, _, tables in BUTTONS for t in tables]
 
 
 @pytest.fixture(scope="module")
-def cycled_path(demo_path, tmp_path_factory):
-    """The demo after a whole cycle on the file (what the later buttons start from)."""
-    from sop_xl.cycle import run_cycle
+def cycled_path(demo_finished_file):
+    """The demo after a whole cycle on the file (what the later buttons start from); the
+    session's, read only."""
+    return demo_finished_file
 
-    path = tmp_path_factory.mktemp("cycled") / "cycled.xlsx"
-    book = open_book(demo_path)
-    run_cycle(book, save=False, n_jobs=1)
-    return book.save(path)
+
+@pytest.fixture(scope="module")
+def live_cycle(demo_path, shared_remote_book):
+    """The Run cycle button on the live demo, once for the module: the book and the result."""
+    xbook = shared_remote_book(demo_path)
+    return xbook, macros.run_cycle(xbook)
 
 
 def _table_writes(xbook, queued) -> dict[str, list[dict]]:
@@ -314,8 +317,10 @@ def _table_writes(xbook, queued) -> dict[str, list[dict]]:
 
 
 @pytest.mark.parametrize(("macro", "action", "outputs"), BUTTONS)
-def test_each_button_writes_its_tables_in_blocks(cycled_path, macro, action, outputs):
-    xbook = remote_book(cycled_path)
+def test_each_button_writes_its_tables_in_blocks(
+    cycled_path, macro, action, outputs, shared_remote_book
+):
+    xbook = shared_remote_book(cycled_path)
     result = macro(xbook)
     assert result.ok, result.message
     assert result.message.startswith(f"{action}: wrote {outputs[0]} (")
@@ -335,9 +340,8 @@ def test_each_button_writes_its_tables_in_blocks(cycled_path, macro, action, out
     assert queued[-1]["func"] == "alert" and queued[-1]["args"][3] == "info"
 
 
-def test_run_cycle_shows_progress_and_writes_every_output(demo_path):
-    xbook = remote_book(demo_path)
-    result = macros.run_cycle(xbook)
+def test_run_cycle_shows_progress_and_writes_every_output(demo_path, live_cycle):
+    xbook, result = live_cycle
     assert result.ok, result.message
     queued = actions(xbook)
     writes = _table_writes(xbook, queued)
@@ -353,19 +357,15 @@ def test_run_cycle_shows_progress_and_writes_every_output(demo_path):
     assert result.rows == sum(len(blocks[0]["values"]) - 1 for blocks in writes.values())
 
 
-def test_the_live_book_gets_the_cells_the_file_gets(demo_path, tmp_path):
+def test_the_live_book_gets_the_cells_the_file_gets(demo_path, demo_finished_file, live_cycle):
     """The same cycle on FileBook and on XlwingsBook: every output table, cell for cell."""
-    from sop_xl.cycle import run_cycle
-
-    file = open_book(demo_path)
-    run_cycle(file, save=False, n_jobs=1)
-    file.save(tmp_path / "file.xlsx")
-    xbook = remote_book(demo_path)
-    assert macros.run_cycle(xbook).ok
+    file = demo_finished_file  # the demo after run_cycle on the file (conftest.demo_cycle)
+    xbook, result = live_cycle
+    assert result.ok
     replayed = load_workbook(demo_path)
     replay(replayed, actions(xbook))
-    expected = load_workbook(tmp_path / "file.xlsx")
-    from_file = open_book(tmp_path / "file.xlsx")
+    expected = load_workbook(file)
+    from_file = open_book(file)
     for name in ALL_OUTPUTS:
         loc = from_file.locate(name)
         got_ws, want_ws = replayed[loc.sheet], expected[loc.sheet]
@@ -384,8 +384,8 @@ def _numeric(values) -> bool:
 
 
 @pytest.mark.parametrize(("macro", "action", "outputs"), BUTTONS)
-def test_bad_input_stops_every_button(demo_path, macro, action, outputs):
-    xbook = remote_book(demo_path)
+def test_bad_input_stops_every_button(demo_path, macro, action, outputs, shared_remote_book):
+    xbook = shared_remote_book(demo_path)
     xbook.sheets["Actuals"].impl.api["values"][6][2] = "twelve"  # Actuals row 7 Qty
     result = macro(xbook)
     assert not result.ok
@@ -394,8 +394,8 @@ def test_bad_input_stops_every_button(demo_path, macro, action, outputs):
     assert_only_the_message(xbook, result, demo_path)
 
 
-def test_a_missing_output_table_stops_the_button(demo_path):
-    xbook = remote_book(demo_path)
+def test_a_missing_output_table_stops_the_button(demo_path, shared_remote_book):
+    xbook = shared_remote_book(demo_path)
     xbook.sheets["Capacity"].impl.api["tables"].pop(1)  # tblCapacity
     result = macros.build_supply_plan(xbook)
     assert not result.ok

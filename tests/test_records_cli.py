@@ -10,23 +10,20 @@ import pytest
 from openpyxl import load_workbook
 
 from sop_xl.cli import main
-from sop_xl.cycle import run_cycle
-from sop_xl.demo import write_demo
 from sop_xl.workbook import tables
 from sop_xl.workbook.book import open_book
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory):
-    return write_demo(tmp_path_factory.mktemp("cli") / "demo.xlsx")
+def demo(demo_unrun_file):
+    """The session's demo before the cycle (read only; the tests copy it)."""
+    return demo_unrun_file
 
 
 @pytest.fixture(scope="module")
-def cycled(demo, tmp_path_factory):
-    path = tmp_path_factory.mktemp("cycled") / "cycled.xlsx"
-    shutil.copy(demo, path)
-    run_cycle(open_book(path), n_jobs=1)
-    return path
+def cycled(demo_finished_file):
+    """The session's demo after the cycle (read only; the tests copy it)."""
+    return demo_finished_file
 
 
 @pytest.fixture

@@ -8,22 +8,16 @@ from the plans the first cycle wrote and the known actuals.
 
 from __future__ import annotations
 
-import datetime as dt
 import shutil
 
 import pandas as pd
 import pytest
+from conftest import fill_start_dates
 from openpyxl import load_workbook
 
-from sop_xl.cycle import roll_forward, run_cycle, snapshot
-from sop_xl.demo import write_demo
+from sop_xl.cycle import run_cycle, snapshot
 from sop_xl.workbook import tables
 from sop_xl.workbook.book import open_book
-
-# Start sheet dates of cycle 2026-01 (steps 1-5); the demo's decisions are dated 2025-12-17,
-# before step 1, so the meeting is step 5's start: 2 Jan -> 20 Jan = 18 days
-STEP_STARTS = [dt.datetime(2026, 1, d) for d in (2, 6, 9, 14, 20)]
-FACTORS = (0.8, 0.9, 1.0, 1.1, 1.2)  # the known series: item k sells consensus x FACTORS[k % 5]
 
 
 def _kpi(frame: pd.DataFrame, name: str):
@@ -31,53 +25,22 @@ def _kpi(frame: pd.DataFrame, name: str):
 
 
 @pytest.fixture(scope="module")
-def first(tmp_path_factory):
-    """The demo with Start dates filled, after one whole cycle."""
-    path = tmp_path_factory.mktemp("records") / "plan.xlsx"
-    write_demo(path)
-    wb = load_workbook(path)
-    for i, start in enumerate(STEP_STARTS):
-        wb["Start"].cell(11 + i, 3).value = "done"
-        wb["Start"].cell(11 + i, 4).value = start
-    wb.save(path)
-    run_cycle(open_book(path), n_jobs=1)
-    return path
+def first(demo_finished_file):
+    """The demo after one whole cycle: the session's, read only (the tests copy it). Its Start
+    dates are blank; conftest.fill_start_dates gives a copy cycle 2026-01's."""
+    return demo_finished_file
 
 
 @pytest.fixture(scope="module")
-def two_cycles(first, tmp_path_factory):
-    """Snapshot, roll forward, add 2026-01's actuals, run, snapshot: the workbook and facts."""
+def two_cycles(demo_rolled, tmp_path_factory):
+    """Start dates, snapshot, roll forward, add 2026-01's actuals (conftest.demo_rolled), run,
+    snapshot: the workbook and facts."""
     path = tmp_path_factory.mktemp("two") / "plan.xlsx"
-    shutil.copy(first, path)
-    book = open_book(path)
-    plan = book.read_table("tblDemandPlan").set_index("Item")["2026-01"].astype(float)
-    stat = book.read_table("tblForecast").set_index("Item")["2026-01"].astype(float)
-    actuals = book.read_table("tblActuals")
-    december = actuals[actuals["Period"] == dt.datetime(2025, 12, 1)].set_index("Item")["Qty"]
-    done = {"snapshot 1": snapshot(book)}
-    done["roll forward"] = roll_forward(open_book(path))
-
-    # the "new" month: a known series, one row per item
-    items = list(plan.index)
-    january = pd.Series(
-        [float(round(plan[item] * FACTORS[k % 5])) for k, item in enumerate(items)], index=items
-    )
-    book = open_book(path)
-    ws, tbl = tables.find_table(book.workbook, "tblActuals")
-    new = pd.DataFrame(
-        {"Item": items, "Period": dt.datetime(2026, 1, 1), "Qty": january.to_numpy()}
-    )
-    tables.append_rows(ws, tbl, new)
-    book.save()
+    shutil.copy(demo_rolled.path, path)
+    done = {"snapshot 1": demo_rolled.snapshot, "roll forward": demo_rolled.roll_forward}
     done["run 2"] = run_cycle(open_book(path), n_jobs=1)
     done["snapshot 2"] = snapshot(open_book(path))
-    hand = {
-        "actual": january,
-        "consensus": plan,
-        "statistical": stat,
-        "naive": pd.to_numeric(december).reindex(items).fillna(0.0),
-    }
-    return path, done, hand
+    return path, done, demo_rolled.hand
 
 
 def _wape(forecast: pd.Series, actual: pd.Series) -> float:
@@ -241,6 +204,7 @@ def _set_setting(path, key, value) -> None:
 def test_history_periods_keeps_the_first_plan_periods_of_each_item(first, tmp_path):
     path = tmp_path / "short.xlsx"
     shutil.copy(first, path)
+    fill_start_dates(path)
     _set_setting(path, "HistoryPeriods", 3)
     result = snapshot(open_book(path))
     history = open_book(path).read_table("tblHistory")
@@ -262,6 +226,7 @@ def test_snapshot_refused_when_history_would_not_fit_on_a_sheet(first, tmp_path,
 
     path = tmp_path / "full.xlsx"
     shutil.copy(first, path)
+    fill_start_dates(path)
     before = path.read_bytes()
     monkeypatch.setattr(actions, "EXCEL_ROWS", 2_000)  # a sheet of 2,000 rows, header on row 4
     with pytest.raises(SopError, match=r"^cannot snapshot: History would hold 2,521 rows, "

@@ -8,14 +8,11 @@ import datetime as dt
 import shutil
 import subprocess
 
-import pandas as pd
 import pytest
 from openpyxl import load_workbook
 from test_workbook_libreoffice import error_cells, soffice
 
-from sop_xl.cycle import roll_forward, run_cycle, snapshot
-from sop_xl.demo import write_demo
-from sop_xl.workbook import tables
+from sop_xl.cycle import run_cycle, snapshot
 from sop_xl.workbook.book import open_book
 
 pytestmark = pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice not installed")
@@ -29,21 +26,11 @@ def _dates(path, month: int, days: tuple[int, ...]) -> None:
 
 
 @pytest.fixture(scope="module")
-def records(tmp_path_factory):
-    path = write_demo(tmp_path_factory.mktemp("records-lo") / "records.xlsx")
-    _dates(path, 1, (2, 6, 9, 14, 20))
-    run_cycle(open_book(path), n_jobs=1)
-    snapshot(open_book(path))
-    roll_forward(open_book(path))
-    book = open_book(path)
-    plan = book.read_table("tblDemandPlan").set_index("Item")["2026-01"].astype(float)
-    ws, tbl = tables.find_table(book.workbook, "tblActuals")
-    factors = (0.8, 0.9, 1.0, 1.1, 1.2)
-    qty = [float(round(v * factors[k % 5])) for k, v in enumerate(plan)]
-    tables.append_rows(
-        ws, tbl, pd.DataFrame({"Item": plan.index, "Period": dt.datetime(2026, 1, 1), "Qty": qty})
-    )
-    book.save()
+def records(demo_rolled, tmp_path_factory):
+    """Cycle 2026-01 run, snapshot and rolled forward with 2026-01's actuals added
+    (conftest.demo_rolled), then cycle 2026-02 dated, run and snapshot."""
+    path = tmp_path_factory.mktemp("records-lo") / "records.xlsx"
+    shutil.copy(demo_rolled.path, path)
     _dates(path, 2, (3, 5, 10, 13, 19))
     run_cycle(open_book(path), n_jobs=1)
     snapshot(open_book(path))
