@@ -51,7 +51,9 @@ def _value(rng: random.Random):
 
 def udf_probes(count: int, rng: random.Random) -> dict[str, int]:
     out = {"tried": 0, "results": 0, "refusals": 0, "tracebacks": 0, "hangs": 0}
-    functions = [getattr(sop_udfs, n) for n in dir(sop_udfs) if n.startswith("sop_")]
+    functions = [
+        f for n in dir(sop_udfs) if n.startswith("sop_") and callable(f := getattr(sop_udfs, n))
+    ]
     for _ in range(count):
         function = rng.choice(functions)
         parameters = list(inspect.signature(function).parameters.values())

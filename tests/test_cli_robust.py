@@ -71,7 +71,7 @@ def test_an_empty_csv(capsys, tmp_path):
     empty = tmp_path / "empty.csv"
     empty.write_text("")
     err = one_line_error(capsys, "forecast", str(empty), "--out", str(tmp_path / "f.csv"))
-    assert f"input {empty} is empty; it needs the columns Item, Period, Qty" in err
+    assert f"{empty.name} is empty; it needs the columns Item, Period, Qty" in err
     assert not (tmp_path / "f.csv").exists()
 
 

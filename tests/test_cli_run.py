@@ -81,5 +81,5 @@ def test_run_as_a_process_shows_progress(finished_demo):
         capture_output=True, text=True, timeout=300,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
-    assert "validate ..." in result.stderr and "kpis ..." in result.stderr
+    assert "validate ..." in result.stdout and "kpis ..." in result.stdout
     assert "steps: demand, kpis" in result.stdout

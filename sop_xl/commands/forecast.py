@@ -192,7 +192,7 @@ def check_arguments(source: Path, out: Path) -> None:
     if source.is_dir():
         raise SopError(f"input {source} is a folder; give a .csv or .xlsx file")
     if source.exists() and source.stat().st_size == 0:
-        raise SopError(f"input {source} is empty; it needs the columns Item, Period, Qty")
+        raise SopError(f"{source.name} is empty; it needs the columns Item, Period, Qty")
     if source.exists() and source.suffix.lower() in (".xlsx", ".xlsm"):
         from sop_xl.workbook.limits import check_workbook_bytes
 

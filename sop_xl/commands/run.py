@@ -10,7 +10,6 @@ changed on disk meanwhile (then: exit 1, nothing written).
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
 from sop_xl.cli import add_jobs_argument, command
@@ -29,20 +28,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 class ProgressPrinter:
-    """Prints each stage on stderr, and a tqdm bar for the forecast's items, on a terminal.
+    """Prints each stage on stdout, and a tqdm bar for the forecast's items on a terminal.
 
-    Not when stderr is a pipe or a file (a script, a scheduler, CI): there a failure is the one
-    line ``sop-xl: error: ...`` and nothing else.
+    stderr is kept for the one line ``sop-xl: error: ...`` of a failure, so that a script or a
+    scheduler sees exactly that line there.
     """
 
     def __init__(self) -> None:
         self.stage = ""
         self.bar = None
-        self.shown = sys.stderr.isatty()
 
     def __call__(self, stage: str, done: int, total: int) -> None:
-        if not self.shown:
-            return
         if stage == "forecast" and total > 1:
             if self.bar is None:
                 from tqdm import tqdm
@@ -53,7 +49,7 @@ class ProgressPrinter:
         if stage != self.stage:
             self.close()
             self.stage = stage
-            print(f"  {stage} ...", file=sys.stderr, flush=True)
+            print(f"  {stage} ...", flush=True)
 
     def close(self) -> None:
         if self.bar is not None:

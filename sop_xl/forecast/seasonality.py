@@ -76,11 +76,18 @@ def season_pvalue(y: np.ndarray, season_length: int) -> float:
     True
     >>> season_pvalue(np.ones(36), 12)
     1.0
+    >>> season_pvalue(100 + 30 * np.sin(2 * np.pi * t / 12), 12)  # exact: no noise at all
+    0.0
     """
     if season_length <= 1 or y.size < MIN_SEASONS * season_length or np.ptp(y) == 0:
         return 1.0
     detrended = y - STL(y, period=season_length).fit().trend
     groups = [detrended[k::season_length] for k in range(season_length)]
+    within = sum(float(((g - g.mean()) ** 2).sum()) for g in groups)
+    between = float(np.var([g.mean() for g in groups]))
+    scale = float(np.abs(y).mean()) or 1.0
+    if within <= 1e-18 * scale**2 * y.size:  # an exact season: no noise to test it against
+        return 0.0 if between > 1e-12 * scale**2 else 1.0
     with np.errstate(all="ignore"):
         p = f_oneway(*groups).pvalue
     return float(p) if np.isfinite(p) else 1.0
