@@ -128,7 +128,9 @@ def test_reconcile_table_sales_are_per_item():
     assert out.loc["F", "Gap"] == 0.0
     assert out.loc["F", "Revenue"] == 30.0  # not 40: item b is short even though F is balanced
     assert out.loc["F", "GapToBudget"] == -10.0
-    assert out.loc["G", "Budget"] == 0.0 and out.loc["G", "MarginPct"] == 1.0
+    # G has no budget row: no budget and no gap to budget (issue 10 section 4), not 0
+    assert np.isnan(out.loc["G", "Budget"]) and np.isnan(out.loc["G", "GapToBudget"])
+    assert out.loc["G", "MarginPct"] == 1.0
     with pytest.raises(
         SopError,
         match=r"^plan must have columns family, period, demand, supply, price, unit_cost; missing \['price'\]$",

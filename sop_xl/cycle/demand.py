@@ -5,10 +5,13 @@ Per item i and plan period t, with F the statistical forecast (tblForecast):
     D_it = max(0, F_it * (1 + p_it + p_ft) + q_it + share_it * q_ft)
 
 - p_it, q_it: the sum of the item's own adjustments in t (Percent as a fraction, Qty in units);
-- p_ft, q_ft: the same for its family f; a family Qty is **prorated to the family's items by
-  their statistical forecast in t** (:func:`sop_xl.reconcile.prorate_groups`: the parts sum
-  exactly to the Qty; an equal split when the whole family forecasts 0), so share_it =
-  F_it / sum of F over the family;
+- p_ft, q_ft: the same for its family f; a family Qty is **prorated over the family's items
+  that sell in t by their statistical forecast in t** (:func:`sop_xl.reconcile.prorate_groups`:
+  the parts sum exactly to the Qty; an equal split when those items all forecast 0), so
+  share_it = F_it / sum of F over them. An item sells in t unless it is end-of-life (its plan is
+  what its stock serves, so a share would be cut away and the promotion lost) or its own
+  adjustments cut it by 100% or more in t; a family with no item selling in t keeps its Qty out
+  of the plan. The Log says where each family Qty went (family, period, how many items);
 - several adjustments on the same item (or family) and period add up; adjustments outside the
   plan periods are ignored (and reported);
 - a result below 0 is cut to 0 (reported).
@@ -41,6 +44,80 @@ class DemandResult:
     notes: list[str] = field(default_factory=list)
 
 
+def _sums(frame: pd.DataFrame, key: str, column: str, labels: list[str]) -> pd.DataFrame:
+    """The adjustments' ``column`` summed per ``key`` (item or family) and label."""
+    sums = frame.dropna(subset=[column]).pivot_table(
+        index=key, columns="label", values=column, aggfunc="sum"
+    )
+    return sums.reindex(columns=labels, fill_value=0.0).fillna(0.0)
+
+
+def sells(inputs: CycleInputs, items: pd.Index, own_percent: pd.DataFrame) -> pd.DataFrame:
+    """Items x labels: True where the item takes a share of a family Qty (see the module
+    docstring): not end-of-life and not cut by 100% or more by its own adjustments."""
+    eol = (inputs.items["Status"].reindex(items) == "eol").to_numpy()
+    return (own_percent.reindex(items).fillna(0.0) > -1.0) & ~eol[:, None]
+
+
+def spread_family_qty(
+    totals: pd.DataFrame, forecast: pd.DataFrame, family: pd.Series, selling: pd.DataFrame
+) -> tuple[pd.DataFrame, list[str]]:
+    """Each family Qty over the family's selling items by forecast, and what went where.
+
+    Parameters
+    ----------
+    totals : DataFrame
+        Families x labels: the summed family Qty [units].
+    forecast : DataFrame
+        Items x labels: the statistical forecast (the weights) [units].
+    family : Series
+        The family of each item.
+    selling : DataFrame of bool
+        Items x labels: the items that may take a share (:func:`sells`).
+
+    Returns
+    -------
+    parts : DataFrame
+        Items x labels: each item's share [units]; per family and label they sum to its Qty.
+    where : list of str
+        ``Heating 2026-03 +500 over 2 of 3 items`` per family Qty, and the ones not applied.
+
+    Examples
+    --------
+    >>> family = pd.Series({"a": "F", "b": "F", "e": "F"})
+    >>> forecast = pd.DataFrame({"P": [100.0, 300.0, 200.0]}, index=family.index)
+    >>> selling = pd.DataFrame({"P": [True, True, False]}, index=family.index)
+    >>> parts, where = spread_family_qty(pd.DataFrame({"P": [500.0]}, index=["F"]),
+    ...                                  forecast, family, selling)
+    >>> parts["P"].tolist(), where
+    ([125.0, 375.0, 0.0], ['F P +500 over 2 of 3 items'])
+    """
+    items = forecast.index
+    parts = pd.DataFrame(0.0, index=items, columns=forecast.columns)
+    where = []
+    size = family.value_counts()
+    for label in forecast.columns:
+        column = totals[label]
+        column = column[column != 0]
+        if column.empty:
+            continue
+        members = items[selling[label].to_numpy() & family.isin(column.index).to_numpy()]
+        count = family[members].value_counts()
+        for name, qty in column.items():
+            took = int(count.get(name, 0))
+            if took:
+                where.append(f"{name} {label} {qty:+,.0f} over {took} of {size[name]} items")
+            else:
+                where.append(f"{name} {label} {qty:+,.0f} not applied: no item of it sells")
+        if len(members):
+            spread = prorate_groups(
+                column[column.index.isin(count.index)], forecast.loc[members, label],
+                family[members],
+            )  # fmt: skip
+            parts.loc[members, label] = spread.to_numpy()
+    return parts, where
+
+
 def adjustment_grids(
     inputs: CycleInputs, forecast: pd.DataFrame
 ) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
@@ -56,7 +133,7 @@ def adjustment_grids(
     -------
     percent, qty : DataFrame
         Items x labels: the summed fractions (item + its family) and the units (item + its
-        share of the family Qty).
+        share of the family Qty, over the items that sell: :func:`spread_family_qty`).
     notes : list of str
     """
     labels = inputs.labels
@@ -78,24 +155,21 @@ def adjustment_grids(
     adj = adj[~outside]
     by_item = adj[adj["item"].notna()]
     by_family = adj[adj["item"].isna() & adj["family"].notna()]
-    for frame, key in ((by_item, "item"), (by_family, "family")):
-        for column, target in (("percent", percent), ("qty", qty)):
-            sums = frame.dropna(subset=[column]).pivot_table(
-                index=key, columns="label", values=column, aggfunc="sum"
-            )
-            if sums.empty:
-                continue
-            sums = sums.reindex(columns=labels, fill_value=0.0).fillna(0.0)
-            if key == "item":
-                target.loc[:, :] += sums.reindex(items, fill_value=0.0).to_numpy()
-            elif column == "percent":
-                target.loc[:, :] += sums.reindex(family, fill_value=0.0).to_numpy()
-            else:
-                totals = sums.reindex(family.unique(), fill_value=0.0)
-                parts = pd.DataFrame(0.0, index=items, columns=labels)
-                for label in labels:
-                    parts[label] = prorate_groups(totals[label], forecast[label], family)
-                target.loc[:, :] += parts.to_numpy()
+    own = _sums(by_item, "item", "percent", labels).reindex(items, fill_value=0.0)
+    percent += own.to_numpy()
+    qty += _sums(by_item, "item", "qty", labels).reindex(items, fill_value=0.0).to_numpy()
+    percent += (
+        _sums(by_family, "family", "percent", labels).reindex(family, fill_value=0.0).to_numpy()
+    )
+    totals = _sums(by_family, "family", "qty", labels)
+    totals = totals[totals.index.isin(family.dropna().unique())]
+    if not totals.empty and (totals != 0).to_numpy().any():
+        parts, where = spread_family_qty(totals, forecast, family, sells(inputs, items, own))
+        qty += parts.to_numpy()
+        shown = "; ".join(where[:5]) + (f"; and {len(where) - 5} more" if len(where) > 5 else "")
+        notes.append(
+            f"family Qty spread over the items that sell (not eol, not cut by 100%): {shown}"
+        )
     return percent, qty, notes
 
 

@@ -12,6 +12,12 @@ reconciliation"):
 - WorkingCapital = InventoryValue + Revenue x DSO / DaysPerPeriod - COGS x DPO / DaysPerPeriod
   (receivables minus payables, Settings DSO, DPO, DaysPerPeriod);
 - Budget = tblBudget Revenue; GapToBudget = Revenue - Budget.
+
+A family and period without a budget row has **no** budget: Budget and GapToBudget are blank
+(NaN), never 0, so a missing month is not shown as the whole revenue above budget. A total of
+budget over several periods is only compared with revenue over the same cells: it is blank when
+a family sells in a period without a budget (:func:`period_budget`), and the text naming those
+cells comes from :func:`missing_budget_text`.
 """
 
 from __future__ import annotations
@@ -63,12 +69,60 @@ def item_flows(inputs: CycleInputs, supply_table: pd.DataFrame) -> ItemFlows:
     return ItemFlows(demand, receipts, production, on_hand, safety, shipments)
 
 
-def budget_grid(inputs: CycleInputs, families: list[str]) -> pd.DataFrame:
-    """tblBudget as families x plan period labels (missing = 0)."""
+def budget_grid(
+    inputs: CycleInputs, families: list[str], periods: list[pd.Timestamp] | None = None
+) -> pd.DataFrame:
+    """tblBudget as families x period labels [currency]; NaN where no budget row exists.
+
+    Parameters
+    ----------
+    inputs : CycleInputs
+    families : list of str
+    periods : list of Timestamp, optional
+        The periods (columns, as labels); default the plan periods.
+    """
+    labels = inputs.labels if periods is None else [inputs.label(p) for p in periods]
     budget = inputs.budget.copy()
     budget["label"] = [inputs.label(p) for p in budget["period"]]
     grid = budget.pivot_table(index="family", columns="label", values="revenue", aggfunc="sum")
-    return grid.reindex(index=families, columns=inputs.labels).fillna(0.0)
+    return grid.reindex(index=families, columns=labels).astype(float)
+
+
+def missing_budget(budget: pd.DataFrame, revenue: pd.DataFrame) -> pd.DataFrame:
+    """Where a family sells without a budget: budget NaN and revenue not 0 (families x labels).
+
+    A family with neither revenue nor budget in a period is not missing anything.
+    """
+    return budget.isna() & (revenue.reindex_like(budget).fillna(0.0).abs() > 0)
+
+
+def period_budget(budget: pd.DataFrame, revenue: pd.DataFrame) -> pd.Series:
+    """The budget of all families per period [currency]: NaN where no family has a budget or a
+    family sells without one (:func:`missing_budget`), so it compares with the revenue."""
+    total = budget.sum(axis=0, min_count=1)
+    return total.where(~missing_budget(budget, revenue).any(axis=0))
+
+
+def _labels_text(labels: list[str]) -> str:
+    if len(labels) <= 3:
+        return ", ".join(labels)
+    return f"{labels[0]} to {labels[-1]} ({len(labels)} periods)"
+
+
+def missing_budget_text(missing: pd.DataFrame) -> str:
+    """``no budget for Kitchen in 2027-07, 2027-08`` from a families x labels mask; blank if
+    nothing is missing.
+
+    >>> mask = pd.DataFrame([[False, True], [False, False]], index=["F", "G"],
+    ...                     columns=["2027-06", "2027-07"])
+    >>> missing_budget_text(mask)
+    'no budget for F in 2027-07'
+    """
+    if not missing.to_numpy().any():
+        return ""
+    families = [str(f) for f in missing.index[missing.any(axis=1)]]
+    labels = [str(c) for c in missing.columns[missing.any(axis=0)]]
+    return f"no budget for {', '.join(families)} in {_labels_text(labels)}"
 
 
 def families_of(inputs: CycleInputs) -> list[str]:
@@ -77,7 +131,8 @@ def families_of(inputs: CycleInputs) -> list[str]:
 
 
 def family_money(inputs: CycleInputs, flows: ItemFlows) -> dict[str, pd.DataFrame]:
-    """Every finance measure as a families x labels grid, keyed by measure name."""
+    """Every finance measure as a families x labels grid, keyed by measure name; Budget and
+    GapToBudget are NaN where no budget row exists."""
     items = inputs.items
     family = items["Family"]
     price = items["UnitPrice"].fillna(0.0).to_numpy()[:, None]

@@ -10,13 +10,17 @@ of it (3 months, 13 weeks).
 
 Targets: policy targets (accuracy, turnover, utilization, ...) have defaults below and are kept
 from tblKPIs when a user typed another number; targets that follow the data (the budget) are
-recomputed every run. Status is a cell formula (value against target), so a changed target
-recolours at once in Excel.
+recomputed every run. A budget target covers the same family periods as its value: when a
+family sells in a period of the window without a budget row, the target is blank and the
+definition names the missing cells (``no budget for Kitchen in 2027-07``), never a budget of 0
+or of fewer months than the value. Status is a cell formula (value against target), so a
+changed target recolours at once in Excel.
 
 tblKPITrend: one row per period, the last year of actual periods then the plan: Actual (units), the
 Forecast (the holdout forecast over the holdout periods, with items that have no holdout at
 their actuals, then the consensus demand), projected OnHand (positive stock) and SafetyStock,
-capacity Utilization, Revenue (actual, then plan) and Budget.
+capacity Utilization, Revenue (actual, then plan) and Budget (blank in a period without a
+budget, see :func:`sop_xl.cycle.finance.period_budget`).
 """
 
 from __future__ import annotations
@@ -26,7 +30,15 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from sop_xl.cycle.finance import ItemFlows, family_money
+from sop_xl.cycle.finance import (
+    ItemFlows,
+    budget_grid,
+    families_of,
+    family_money,
+    missing_budget,
+    missing_budget_text,
+    period_budget,
+)
 from sop_xl.cycle.inputs import CycleInputs, grid_of
 from sop_xl.kpi import (
     KPI,
@@ -76,9 +88,57 @@ def _actual_cogs(inputs: CycleInputs, periods: list[pd.Timestamp]) -> float:
     return float((actuals["qty"] * actuals["item"].map(cost).fillna(0.0)).sum())
 
 
-def _budget(inputs: CycleInputs, periods: list[pd.Timestamp]) -> pd.Series:
-    budget = inputs.budget[inputs.budget["period"].isin(periods)]
-    return budget.groupby("period")["revenue"].sum().reindex(periods)
+def _family_revenue(inputs: CycleInputs, periods: list[pd.Timestamp]) -> pd.DataFrame:
+    """Actual revenue as families x period labels [currency]."""
+    actuals = inputs.actuals[inputs.actuals["period"].isin(periods)]
+    items = inputs.items
+    revenue = actuals["qty"] * actuals["item"].map(items["UnitPrice"].fillna(0.0)).fillna(0.0)
+    frame = pd.DataFrame(
+        {
+            "family": actuals["item"].map(items["Family"]).to_numpy(),
+            "label": [inputs.label(p) for p in actuals["period"]],
+            "revenue": revenue.to_numpy(),
+        }
+    )
+    grid = frame.pivot_table(index="family", columns="label", values="revenue", aggfunc="sum")
+    labels = [inputs.label(p) for p in periods]
+    return grid.reindex(index=families_of(inputs), columns=labels).fillna(0.0)
+
+
+def budget_target(budget: pd.DataFrame, revenue: pd.DataFrame) -> tuple[float, str]:
+    """The budget over a window as a target for the revenue over it [currency], and a note.
+
+    Parameters
+    ----------
+    budget, revenue : DataFrame
+        Families x period labels of the window; budget NaN where no budget row exists.
+
+    Returns
+    -------
+    target : float
+        The sum of the budget; NaN when there is none, or when a family sells in a period
+        without a budget (the target would cover fewer months than the value).
+    note : str
+        ``no budget for F in P`` for those cells, else blank.
+
+    Examples
+    --------
+    >>> budget = pd.DataFrame([[100.0, float("nan")]], index=["F"], columns=["2027-06", "2027-07"])
+    >>> budget_target(budget, budget.fillna(80.0))
+    (nan, 'no budget for F in 2027-07')
+    >>> budget_target(budget, budget.fillna(0.0))
+    (100.0, '')
+    """
+    missing = missing_budget(budget, revenue)
+    if missing.to_numpy().any():
+        return float("nan"), missing_budget_text(missing)
+    if budget.isna().to_numpy().all():
+        return float("nan"), ""
+    return float(np.nansum(budget.to_numpy())), ""
+
+
+def _target_note(definition: str, note: str) -> str:
+    return f"{definition}; no target: {note}" if note else definition
 
 
 def last_periods(inputs: CycleInputs, count: int) -> list[pd.Timestamp]:
@@ -122,12 +182,15 @@ def indicators(
     money = family_money(inputs, flows)
     total = {m: grid.sum(axis=0) for m, grid in money.items()}
     past_revenue = _actual_revenue(inputs, history)
-    past_budget = _budget(inputs, history)
+    past_target, past_note = budget_target(
+        budget_grid(inputs, families_of(inputs), history), _family_revenue(inputs, history)
+    )
+    plan_target, plan_note = budget_target(money["Budget"][year], money["Revenue"][year])
     past_margin = margin_share(past_revenue.sum(), _actual_cogs(inputs, history))
     load = grid_of(capacity_table, "Resource", labels, measure="Load")
     available = grid_of(capacity_table, "Resource", labels, measure="Available")
     plan_revenue = float(total["Revenue"][year].sum())
-    plan_budget = float(total["Budget"][year].sum())
+    plan_budget = plan_target if plan_target == plan_target else 0.0
     on_hand = flows.on_hand.clip(lower=0.0).sum(axis=0)
     demand = flows.demand.sum(axis=0)
     dos = days_of_supply(on_hand.to_numpy(), demand.to_numpy(),
@@ -142,9 +205,9 @@ def indicators(
     wc = total["WorkingCapital"][year].mean()
     inventory = total["InventoryValue"][year]
     return [
-        KPI("Total sales, last 12 months", past_revenue.sum(),
-            past_budget.sum() if past_budget.notna().any() else nan, cur,
-            "Actual qty x UnitPrice; target: budget", True, 0.05, fixed_target=False),
+        KPI("Total sales, last 12 months", past_revenue.sum(), past_target, cur,
+            _target_note("Actual qty x UnitPrice; target: budget", past_note), True, 0.05,
+            fixed_target=False),
         KPI(f"Sales vs forecast, {hold} {unit}s", ratio(a, f) - 1 if len(a) else nan, 0.05, "%",
             "Actual / statistical forecast - 1 (holdout)", False, 0.5, absolute=True),
         KPI("Forecast accuracy (WAPE)", wape(a, f) if len(a) else nan, 0.3, "%",
@@ -154,10 +217,12 @@ def indicators(
         KPI("Forecast value added vs naive", wape(a, naive) - wape(a, f) if len(a) else nan, 0.0,
             "%", "WAPE of naive minus WAPE of forecast", True, 0.0),
         KPI("Revenue plan, next 12 months", plan_revenue, plan_budget or nan, cur,
-            "Shipped units x price; target: budget", True, 0.05, fixed_target=False),
+            _target_note("Shipped units x price; target: budget", plan_note), True, 0.05,
+            fixed_target=False),
         KPI("Gross margin, next 12 months", float(total["GrossMargin"][year].sum()),
             plan_budget * past_margin if plan_budget and past_margin == past_margin else nan,
-            cur, "Revenue - COGS; target: budget x margin %", True, 0.05, fixed_target=False),
+            cur, _target_note("Revenue - COGS; target: budget x margin %", plan_note), True,
+            0.05, fixed_target=False),
         KPI("Gross margin %, next 12 months",
             margin_share(total["Revenue"][year], total["COGS"][year]), past_margin, "%",
             "Gross margin / revenue; target: last 12 months", True, 0.05, fixed_target=False),
@@ -231,6 +296,7 @@ def trend_table(
     load = grid_of(capacity_table, "Resource", labels, measure="Load").sum(axis=0)
     available = grid_of(capacity_table, "Resource", labels, measure="Available").sum(axis=0)
     money = family_money(inputs, flows)
+    past_budget = budget_grid(inputs, families_of(inputs), history)
     empty = [None] * len(history)
     frame = pd.DataFrame(
         {
@@ -242,8 +308,8 @@ def trend_table(
             "Utilization": empty + list((load / available.where(available > 0)).round(4)),
             "Revenue": list(_actual_revenue(inputs, history).round(0))
             + list(money["Revenue"].sum(axis=0).round(0)),
-            "Budget": list(_budget(inputs, history).round(0))
-            + list(money["Budget"].sum(axis=0).round(0)),
+            "Budget": list(period_budget(past_budget, _family_revenue(inputs, history)).round(0))
+            + list(period_budget(money["Budget"], money["Revenue"]).round(0)),
         }
     )
     return frame.astype(object).where(frame.notna(), None)

@@ -18,16 +18,26 @@ Flags, in the order the meeting takes them:
 - **budget**: revenue more than 5% below budget (decision: recover it or accept it) or more
   than 10% above (flag only: supply must follow the upside); gaps under 1% of the period's
   total budget are immaterial and not flagged.
+- **no budget**: the family has no tblBudget row for the period. Budget and GapToBudget stay
+  blank (never 0, which would show the whole revenue as a gap), so the table's totals of Budget
+  and GapToBudget count only the periods with a budget; the flag says ``no budget for
+  2027-07``.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
-from sop_xl.cycle.finance import ItemFlows, budget_grid, families_of, item_flows
+from sop_xl.cycle.finance import (
+    ItemFlows,
+    budget_grid,
+    families_of,
+    item_flows,
+    missing_budget_text,
+)
 from sop_xl.cycle.inputs import CycleInputs, grid_of
 from sop_xl.reconcile import reconcile_table
 from sop_xl.workbook import schema
@@ -41,9 +51,11 @@ SHORTAGE_UNITS = 0.5
 
 @dataclass(frozen=True)
 class ReconcileResult:
-    """tblReconciliation: one row per family and period."""
+    """tblReconciliation: one row per family and period, and notes for the Log (the family
+    periods without a budget)."""
 
     table: pd.DataFrame
+    notes: list[str] = field(default_factory=list)
 
 
 def family_overloads(
@@ -112,6 +124,9 @@ def decision(
 
     Parameters
     ----------
+    budget : float
+        The family's budget in the period [currency]; NaN = no budget row (flagged ``no budget
+        for <label>``, never a budget gap).
     overloads : list of (resource, utilization, hours over, family's hours, family's units)
     first_period : bool
         Nothing can be built before the first plan period: defer instead of pre-build.
@@ -145,7 +160,9 @@ def decision(
             decisions.append(
                 f"Expedite {-gap:,.0f} units of {family}{which} or agree the backlog with customers"
             )
-    if budget > 0 and abs(revenue - budget) >= material:
+    if budget != budget:
+        flags.append(f"no budget for {label}")
+    elif budget > 0 and abs(revenue - budget) >= material:
         ratio = revenue / budget - 1
         if ratio < BELOW_BUDGET:
             flags.append(f"{-ratio:.0%} below budget")
@@ -184,9 +201,17 @@ def reconcile_step(
         }
     )
     families = families_of(inputs)
-    budget = budget_grid(inputs, families).stack().rename("revenue").reset_index()
+    grid = budget_grid(inputs, families)
+    budget = grid.stack().rename("revenue").reset_index()
     budget.columns = ["family", "period", "revenue"]
     table = reconcile_table(plan, budget)
+    notes = []
+    unbudgeted = missing_budget_text(grid.isna())
+    if unbudgeted:
+        notes.append(
+            f"{unbudgeted}: Budget and GapToBudget left blank, their totals count only the "
+            "periods with a budget"
+        )
     order = {f: i for i, f in enumerate(families)}
     table = table.sort_values(
         ["Period", "Family"], key=lambda c: c.map(order) if c.name == "Family" else c
@@ -217,4 +242,4 @@ def reconcile_step(
     out = table[columns].copy()
     numeric = ["Demand", "Supply", "Gap", "Revenue", "Budget", "GapToBudget", "GrossMargin"]
     out[numeric] = out[numeric].astype(float).round(2)
-    return ReconcileResult(out)
+    return ReconcileResult(out, notes)

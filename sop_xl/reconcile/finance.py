@@ -3,7 +3,8 @@
 Definitions (per period): sales = min(demand, supply); revenue = sales * price;
 COGS = sales * unit_cost; gross margin = revenue - COGS; margin % = gross margin / revenue (0
 when revenue is 0); gap = supply - demand (negative = shortage); gap to budget = revenue -
-budget.
+budget. A family and period without a budget has no budget (NaN, a blank cell) and no gap to
+budget: a missing budget is never read as 0.
 """
 
 from __future__ import annotations
@@ -114,7 +115,8 @@ def reconcile_table(plan: pd.DataFrame, budget: pd.DataFrame | None = None) -> p
         Long, one row per item and period, columns ``family, period, demand, supply, price,
         unit_cost`` [units/period, currency/unit].
     budget : DataFrame, optional
-        Columns ``family, period, revenue`` [currency/period]; a missing budget is 0.
+        Columns ``family, period, revenue`` [currency/period]; a family and period without a
+        row (or with a blank revenue) has no budget: Budget and GapToBudget are NaN there.
 
     Returns
     -------
@@ -151,14 +153,16 @@ def reconcile_table(plan: pd.DataFrame, budget: pd.DataFrame | None = None) -> p
         }
     )
     out = frame.groupby(["Family", "Period"], sort=True, as_index=False).sum()
-    out["Budget"] = 0.0
+    out["Budget"] = np.nan
     if budget is not None:
         for col in ("family", "period", "revenue"):
             if col not in budget.columns:
                 raise SopError(f"budget must have columns family, period, revenue; missing {col!r}")
-        amounts = budget.groupby(["family", "period"])["revenue"].sum()
+        given = budget.dropna(subset=["revenue"])
+        given = given.assign(revenue=numbers(given["revenue"], "budget"))  # no text, no inf
+        amounts = given.groupby(["family", "period"])["revenue"].sum()
         keys = pd.MultiIndex.from_frame(out[["Family", "Period"]])
-        out["Budget"] = numbers(amounts.reindex(keys, fill_value=0.0), "budget")
+        out["Budget"] = amounts.reindex(keys).to_numpy(dtype=float)
     out["Gap"] = out["Supply"] - out["Demand"]
     out["GapToBudget"] = out["Revenue"] - out["Budget"]
     out["GrossMargin"] = out["Revenue"] - out["COGS"]
