@@ -215,6 +215,16 @@ SOLD = Rule(low=0, filled=True, severity="warning")  # a negative actual is a re
 ITEM_STATUS = Rule(choices=ITEM_STATUSES)
 ADJUSTMENT_TYPE = Rule(choices=ADJUSTMENT_TYPES, severity="warning")
 PERCENT_CHANGE = Rule(low=-1, message="{what} below -100% would make demand negative; got {value}")
+# Bounds no real plan reaches, so a value beyond them is a typo, refused with its cell named:
+MAX_HOURS_PER_PERIOD = 1e6  # available hours of one resource in one period [h] (a week has 168)
+HOURS = Rule(
+    low=0,
+    high=MAX_HOURS_PER_PERIOD,
+    filled=True,
+    message="{what} must be between 0 and 1,000,000 hours per period; got {value}",
+)
+PERIOD_YEARS = (1900, 2199)  # a period outside these years is a date typo (pandas stops at 2262)
+MAX_GAP_YEARS = 10  # actuals further apart than this (no sales in between) are a date typo
 ITEM = C("Item", "text", 12, "Item code")
 FAMILY = C("Family", "text", 12, "Product family")
 PLAN_PERIOD = C("Period", "text", 9, "Plan period")
@@ -322,7 +332,7 @@ _TABLES = (
         "Capacity",
         "Resources and available hours",
         C("Resource", "text", 12, "Resource name (used in tblItems)"),
-        C("HoursPerPeriod", "number", 14, "Available hours per period [h]", GIVEN_AT_LEAST_0),
+        C("HoursPerPeriod", "number", 14, "Available hours per period [h]", HOURS),
         C("Description", "text", 44, "What it is"),
     ),
     _wide(

@@ -1,10 +1,13 @@
 """tblSettings as typed values: each key of :data:`schema.SETTINGS` parsed and checked.
 
-A blank or missing key takes its default. Keys the user adds are kept as they are.
+A blank or missing key takes its default. Keys the user adds are kept as they are. A number
+setting must be a finite number (the text ``nan`` or ``inf`` is refused, not read as a blank);
+a period setting must fall in the years of :data:`schema.PERIOD_YEARS`.
 """
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import pandas as pd
@@ -12,10 +15,11 @@ import pandas as pd
 from sop_xl.cells import is_blank
 from sop_xl.errors import SopError, show
 from sop_xl.workbook.periods import parse_period
-from sop_xl.workbook.schema import SETTING_BY_KEY, SETTINGS, Setting
+from sop_xl.workbook.schema import PERIOD_YEARS, SETTING_BY_KEY, SETTINGS, Setting
 
 
 def _number(setting: Setting, value: Any) -> float:
+    given = value
     if isinstance(value, bool):
         raise SopError(f"setting {setting.key} must be a number; got {show(value)}")
     if isinstance(value, str):
@@ -28,6 +32,8 @@ def _number(setting: Setting, value: Any) -> float:
     if not isinstance(value, (int, float)):
         raise SopError(f"setting {setting.key} must be a number; got {show(value)}")
     number = float(value)
+    if not math.isfinite(number):
+        raise SopError(f"setting {setting.key} must be a number; got {show(given)}")
     low, high = setting.low, setting.high
     if (low is not None and number < low) or (high is not None and number > high):
         raise SopError(
@@ -49,6 +55,10 @@ def parse_setting(setting: Setting, value: Any, period_type: str = "Month") -> A
     Traceback (most recent call last):
     ...
     sop_xl.errors.SopError: setting Horizon must be a whole number; got 2.5
+    >>> parse_setting(SETTING_BY_KEY["DSO"], "nan")
+    Traceback (most recent call last):
+    ...
+    sop_xl.errors.SopError: setting DSO must be a number; got 'nan'
     """
     if is_blank(value):
         return setting.default
@@ -69,9 +79,16 @@ def parse_setting(setting: Setting, value: Any, period_type: str = "Month") -> A
         )
     if setting.kind == "period":
         try:
-            return parse_period(value, period_type)
+            period = parse_period(value, period_type)
         except SopError as exc:
             raise SopError(f"setting {setting.key}: {exc}") from None
+        first, last = PERIOD_YEARS
+        if not first <= period.year <= last:
+            raise SopError(
+                f"setting {setting.key} must be a period in the years {first} to {last}; "
+                f"got {show(value)}"
+            )
+        return period
     return str(value).strip()
 
 

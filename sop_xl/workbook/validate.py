@@ -8,6 +8,18 @@ declares in :mod:`~sop_xl.workbook.schema` (a number, its bounds, its choices, w
 blank: the template offers the same rules as Excel data validation); unknown items in actuals,
 adjustments or receipts; duplicated (item, period); periods not on the period grid; unknown
 resources and families.
+
+Dates that cannot be meant (:func:`_check_dates`), each an error naming its cell:
+
+- a period outside the years of :data:`schema.PERIOD_YEARS` (``3024-01``);
+- actuals more than :data:`schema.MAX_GAP_YEARS` years apart with no sales in between
+  (``1900-01`` before a history from 2023): the smaller block is named, as a date typo;
+- actuals after CycleStart (actuals are past sales, the plan starts after them): if most of the
+  actuals are after it, CycleStart is named (``1990-01``), else the rows after it; a CycleStart
+  more than 10 years after the last actual is named too;
+- a HoldoutPeriods that leaves no item a holdout although the history is long enough for one
+  (every item needs ``MIN_HOLDOUT_FIT`` = 6 periods before its holdout to fit on): with at least
+  12 periods of actuals, HoldoutPeriods must leave those 6.
 """
 
 from __future__ import annotations
@@ -20,6 +32,8 @@ import pandas as pd
 
 from sop_xl.cells import is_blank
 from sop_xl.errors import SopError, show
+from sop_xl.forecast.plan import MIN_HOLDOUT_FIT
+from sop_xl.periods import grid_of
 from sop_xl.workbook import schema
 from sop_xl.workbook.book import Book
 from sop_xl.workbook.periods import parse_period, period_label
@@ -133,8 +147,12 @@ def _periods(frame: pd.DataFrame, column: str, period_type: str, report: _Collec
             except SopError as exc:
                 seen[key] = str(exc)
         parsed = seen[key]
+        first, last = schema.PERIOD_YEARS
         if isinstance(parsed, str):
             report.add("error", row, column, value, parsed)
+        elif not first <= parsed.year <= last:
+            message = f"period must be in the years {first} to {last}; got {show(value)}"
+            report.add("error", row, column, value, message)
         else:
             out[row] = parsed
     return out
@@ -272,6 +290,7 @@ def validate(book: Book) -> list[Problem]:
         return _Collector(table, book.locate(table).sheet, out)
 
     period_type = "Month"
+    settings: dict[str, Any] = {}
     if "tblSettings" in frames:
         settings, problems = parse_settings(frames["tblSettings"])
         period_type = settings["PeriodType"]
@@ -290,9 +309,12 @@ def validate(book: Book) -> list[Problem]:
         )
     for name in ("tblActuals", "tblReceipts"):
         if name in frames:
-            _check_series(
+            periods = _check_series(
                 name, frames[name], items, period_type, report(name), "tblItems" in frames
             )
+            if name == "tblActuals" and settings:
+                rows = _setting_rows(frames["tblSettings"])
+                _check_dates(periods, settings, rows, report(name), report("tblSettings"))
     if "tblAdjustments" in frames:
         _check_adjustments(
             frames["tblAdjustments"], items, families, period_type, report("tblAdjustments")
@@ -358,7 +380,9 @@ def _check_series(
     period_type: str,
     rep: _Collector,
     check_items: bool,
-) -> None:
+) -> pd.Series:
+    """Items, periods, quantities and repeats of tblActuals or tblReceipts; returns the periods
+    (NaT where bad)."""
     codes = _texts(frame, "Item")
     for row in codes[codes.isna()].index:
         rep.add("error", row, "Item", None, "Item is blank")
@@ -369,6 +393,106 @@ def _check_series(
     keys = pd.DataFrame({"Item": codes, "Period": periods})
     severity: Severity = "error" if name == "tblActuals" else "warning"
     _duplicates(keys, ["Item", "Period"], rep, severity, period_type)
+    return periods
+
+
+def _setting_rows(frame: pd.DataFrame) -> dict[str, int]:
+    """Excel row of each known setting key in tblSettings."""
+    known = {key.lower(): key for key in schema.SETTING_BY_KEY}
+    rows: dict[str, int] = {}
+    for row, key in frame["Key"].items():
+        if isinstance(key, str) and key.strip().lower() in known:
+            rows.setdefault(known[key.strip().lower()], int(row))
+    return rows
+
+
+def _span(labels: list[str]) -> str:
+    return labels[0] if labels[0] == labels[-1] else f"{labels[0]} to {labels[-1]}"
+
+
+def _check_dates(
+    periods: pd.Series,
+    settings: dict[str, Any],
+    setting_rows: dict[str, int],
+    rep: _Collector,
+    rep_settings: _Collector,
+) -> None:
+    """Actuals dates that cannot be meant, CycleStart against them, HoldoutPeriods against
+    their span (the rules are in the module docstring)."""
+    grid = grid_of(settings.get("PeriodType", "Month"))
+    valid = periods.dropna()
+    if valid.empty:
+        return
+    distinct = pd.DatetimeIndex(sorted(valid.unique()))
+    gap = pd.DateOffset(years=schema.MAX_GAP_YEARS)
+    block = [0]
+    for before, after in zip(distinct[:-1], distinct[1:], strict=True):
+        block.append(block[-1] + (after > before + gap))
+    block_of = pd.Series(block, index=distinct)
+    rows_in = valid.map(block_of)
+    main = rows_in.value_counts().sort_index(ascending=False).idxmax()  # ties: the later block
+    kept = distinct[block_of.to_numpy() == main]
+    first, last = kept.min(), kept.max()
+    for other in sorted(set(block) - {main}):
+        rows = [int(r) for r in rows_in.index[rows_in == other]]
+        span = _span(grid.labels(distinct[block_of.to_numpy() == other]))
+        side = "before" if distinct[block_of.to_numpy() == other].max() < first else "after"
+        years = abs((first if side == "before" else last).year - valid[rows[0]].year)
+        message = (
+            f"period {span} is {years} years {side} the other actuals "
+            f"({_span(grid.labels([first, last]))}): a date typo? Actuals more than "
+            f"{schema.MAX_GAP_YEARS} years apart are refused"
+        )
+        if len(rows) > 1:
+            message += f" ({len(rows)} rows, rows {row_ranges(rows)})"
+        rep.add("error", rows[0], "Period", grid.label(valid[rows[0]]), message)
+    main_rows = valid[rows_in == main]
+    start = settings.get("CycleStart")
+    if start is not None:
+        after = main_rows[main_rows > start]
+        row = setting_rows.get("CycleStart")
+        if len(after) * 2 > len(main_rows):
+            rep_settings.add(
+                "error",
+                row,
+                "Value",
+                grid.label(start),
+                f"CycleStart {grid.label(start)} is before the last actual period "
+                f"{grid.label(last)}: the plan starts after the actuals (blank = the period "
+                "after the last actual)",
+            )
+        elif len(after):
+            rows = [int(r) for r in after.index]
+            rep.add(
+                "error",
+                rows[0],
+                "Period",
+                grid.label(after.iloc[0]),
+                f"{len(after)} row(s) of Actuals after CycleStart {grid.label(start)} "
+                f"({_span(grid.labels(sorted(after.unique())))}, rows {row_ranges(rows)}): "
+                "actuals are past sales; fix the dates, or roll forward to a later cycle",
+            )
+        elif start > last + gap:
+            rep_settings.add(
+                "error",
+                row,
+                "Value",
+                grid.label(start),
+                f"CycleStart {grid.label(start)} is {start.year - last.year} years after the "
+                f"last actual period {grid.label(last)}: a date typo?",
+            )
+    holdout = int(settings.get("HoldoutPeriods") or 0)
+    span = len(grid.between(first, min(last, start - grid.offset) if start else last))
+    if span >= 2 * MIN_HOLDOUT_FIT and holdout > span - MIN_HOLDOUT_FIT:
+        rep_settings.add(
+            "error",
+            setting_rows.get("HoldoutPeriods"),
+            "Value",
+            holdout,
+            f"HoldoutPeriods {holdout} leaves no item a holdout: the actuals span {span} "
+            f"periods and an item needs {MIN_HOLDOUT_FIT} before its holdout to fit on; set "
+            f"at most {span - MIN_HOLDOUT_FIT} (0 = no holdout)",
+        )
 
 
 def _check_adjustments(
