@@ -216,7 +216,7 @@ def sop_safety_stock(
     order_qty=None,
     review_period=0,
 ):
-    """Safety stock: z * sqrt((L+R) sd_d^2 + d^2 sd_L^2); fill_rate via the normal loss function."""
+    """Safety stock: max(0, z*sqrt((L+R) sd_d^2 + d^2 sd_L^2)); fill_rate via the normal loss."""
     how = cells.text(method, "method", default="cycle")
     (d, sd, lt, lt_sd, level, q, r), orientation = cells.aligned(
         (demand_mean, "demand_mean", None),

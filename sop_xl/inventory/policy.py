@@ -223,7 +223,10 @@ def safety_stock(
     -----
     sigma = sqrt((L + R) * sd_d^2 + d^2 * sd_L^2).
 
-    - cycle: SS = z * sigma, z = NORM.S.INV(service_level) (Snyder & Shen sec. 4.3.2).
+    - cycle: SS = max(0, z * sigma), z = NORM.S.INV(service_level) (Snyder & Shen sec. 4.3.2).
+      Below a 50% service level z is negative; the stock kept for safety is then none, never a
+      negative quantity (a level of 1e-12 gave -199 units for sigma = 28), as the fill-rate
+      branch does.
     - fill_rate (type 2, backorders): find k with G(k) = Q * (1 - service_level) / sigma,
       then SS = max(0, k * sigma) (Snyder & Shen sec. 5.3.4; Chopra & Meindl ch. 12).
 
@@ -239,6 +242,8 @@ def safety_stock(
     66.7
     >>> safety_stock([100, 100], [20, 20], [1, 4], service_level=0.95).round(2).tolist()
     [32.9, 65.79]
+    >>> float(safety_stock(100, 20, 2, service_level=0.3))
+    0.0
     """
     method = text_option(method, "method", METHODS)
     sigma = _lead_time_sigma(demand_mean, demand_sd, lead_time, lead_time_sd, review_period)
@@ -246,7 +251,7 @@ def safety_stock(
     inputs = (demand_mean, demand_sd, lead_time, lead_time_sd, service_level, review_period)
     if method == "cycle":
         same_length(sigma=sigma, service_level=level)
-        return output(special.ndtri(level) * sigma, *inputs)
+        return output(np.maximum(0.0, special.ndtri(level) * sigma), *inputs)
     if order_qty is None:
         raise SopError("order_qty is required for method 'fill_rate'; got a blank")
     sigma, level, quantity = _matched(
