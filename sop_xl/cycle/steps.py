@@ -155,7 +155,7 @@ def _reconcile(ctx: StepContext) -> StepResult:
             tables["tblSupplyPlan"],
             supply=lambda inputs, given: compute(("supply",), inputs, given)["tblSupplyPlan"],
         )
-    notes = []
+    notes = list(rec.notes)
     decisions = int((rec.table["DecisionNeeded"] != "").sum())
     if decisions:
         notes.append(f"{decisions} reconciliation row(s) need a decision")

@@ -2,7 +2,7 @@
 
 Per item, over the plan periods:
 
-- **Safety stock** SS = z * sqrt((L + R) * sigma^2 + d^2 * sd_L^2) and **reorder point**
+- **Safety stock** SS = max(0, z * sqrt((L + R) * sigma^2 + d^2 * sd_L^2)) and **reorder point**
   d * (L + R) + SS (:func:`sop_xl.inventory.items.item_safety_stock`, R = 0, service level per
   item or Settings), with d the mean consensus demand of the next 12 plan periods.
 - **Which demand uncertainty (sigma)**: the forecast error, per period, because safety stock
