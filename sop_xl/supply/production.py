@@ -80,6 +80,7 @@ class _Item:
     demand: np.ndarray
     receipts: np.ndarray
     start: np.ndarray  # N_0 = on-hand - backlog
+    owed: np.ndarray  # backlog at the start (shipped first from the opening on-hand)
     stock: np.ndarray  # SS
     free: np.ndarray  # index of the first period that may produce (= F)
     build: int  # periods over which SS is reached, >= 1
@@ -196,7 +197,7 @@ def _constrain(
 def _flows(production: np.ndarray, item: _Item) -> dict[str, np.ndarray]:
     """On hand (net), backlog, shipments and lost demand of a production plan.
 
-    Shipments_t = max(0, min(max(N_(t-1), 0) + R_t + P_t, max(-N_(t-1), 0) + D_t)); with
+    Shipments_t = max(0, min(on hand_(t-1) + R_t + P_t, backlog_(t-1) + D_t)); with
     backlog N_t = N_(t-1) + R_t + P_t - D_t, with lost sales N_t never goes below 0 and
     what is not shipped is lost.
     """
@@ -210,15 +211,17 @@ def _flows(production: np.ndarray, item: _Item) -> dict[str, np.ndarray]:
             on_hand[:, t] = level
     else:  # one cumulative sum, as projected_inventory, so the two agree to the last bit
         on_hand = item.start[:, None] + np.cumsum(flow, axis=1)
-    before = np.concatenate([item.start[:, None], on_hand[:, :-1]], axis=1)
-    available = np.maximum(before, 0.0) + receipts + production
-    owed = np.maximum(-before, 0.0) + demand
+    # at the start on hand and backlog may both be > 0; after a period one of them is 0
+    stock = np.concatenate([(item.start + item.owed)[:, None], on_hand[:, :-1]], axis=1)
+    owing = np.concatenate([item.owed[:, None], -on_hand[:, :-1]], axis=1)
+    available = np.maximum(stock, 0.0) + receipts + production
+    owed = np.maximum(owing, 0.0) + demand
     shipments = np.maximum(0.0, np.minimum(available, owed))
     lost = np.maximum(0.0, owed - shipments) if item.lost else np.zeros_like(demand)
     return {
         "production": production,
         "on_hand": on_hand,
-        "shortage": np.maximum(0.0, -on_hand),
+        "shortage": np.where(on_hand < 0, -on_hand, 0.0),
         "shipments": shipments,
         "lost": lost,
     }
@@ -381,10 +384,12 @@ def production_plan(
     if receipts is not None:
         incoming = _match(_rows(receipts, "receipts", blank=0.0, minimum=0)[0], "receipts",
                           need.shape)  # fmt: skip
+    owed = _scalar(backlog, "backlog", minimum=0)
     item = _Item(
         demand=need,
         receipts=incoming,
-        start=_opening(opening, 1) - _scalar(backlog, "backlog", minimum=0),
+        start=_opening(opening, 1) - owed,
+        owed=np.array([owed]),
         stock=np.array([stock]),
         free=_free_periods(np.array([lead]), np.zeros(1)),
         build=_build(build_periods),
@@ -511,11 +516,12 @@ def production_plan_table(
     lot = None
     if lot_size is not None:
         lot = _per_item(lot_size, "lot_size", items, minimum=0, blank=0.0)
+    owed = np.asarray(_per_item(backlog, "backlog", items, minimum=0, blank=0.0), dtype=float)
     item = _Item(
         demand=need,
         receipts=incoming,
-        start=_per_item(opening, "opening", items).astype(float)
-        - _per_item(backlog, "backlog", items, minimum=0, blank=0.0),
+        start=_per_item(opening, "opening", items).astype(float) - owed,
+        owed=owed,
         stock=_per_item(safety_stock, "safety_stock", items, minimum=0),
         free=_free_periods(
             _per_item(lead_time, "lead_time", items, minimum=0, blank=0.0),
