@@ -169,6 +169,8 @@ def demo_tables(seed: int = SEED) -> dict[str, pd.DataFrame]:
         for i, lot in zip(items["Item"], items["LotSize"], strict=True)
     ]
 
+    items["Backlog"] = None  # nothing owed to customers at the start (blank = 0)
+
     # resources sized so that the last year's average load uses about 80% of the hours
     last_year = actuals[actuals["Period"] >= periods[-12]]
     load = last_year.merge(items[["Item", "Resource", "HoursPerUnit"]], on="Item")

@@ -1,7 +1,12 @@
 """Every output table of a workbook as plain values, to compare runs cell by cell.
 
-``python tests/golden.py WORKBOOK OUT.json`` writes them (the reference in ``tests/data`` was
-written from ``sop-xl demo`` at commit 5461547, before the cycle pipeline was restructured);
+``python tests/golden.py WORKBOOK OUT.json`` writes them. The references in ``tests/data`` were
+first written at commit 5461547, before the cycle pipeline was restructured (issue 9: the same
+outputs after it), and written again when outputs changed on purpose: missing budget months
+blank instead of 0 (issue 10), no new supply inside the lead time, safety stock built over
+SafetyStockBuildPeriods and backlog carried (issue 11). Regenerate: ``sop-xl demo d.xlsx``
+(golden_demo), then on a copy ``sop-xl run``, ``snapshot``, ``roll-forward``, ``run``
+(golden_records);
 :func:`differences` lists where two captures disagree. Tables that hold the time of a run
 (tblLog, tblHistory's SnapshotTime) are left out or blanked.
 """

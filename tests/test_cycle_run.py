@@ -34,7 +34,7 @@ def test_every_output_table_is_filled(demo_run):
             table = book.read_table(name)
             assert len(table) == report.rows[name] > 0, name
     assert report.rows["tblForecast"] == 44
-    assert report.rows["tblSupplyPlan"] == 44 * 6
+    assert report.rows["tblSupplyPlan"] == 44 * len(schema.SUPPLY_MEASURES)  # 9 since issue 11
     assert report.rows["tblCapacity"] == 3 * 3
     assert report.rows["tblFinancePlan"] == 4 * 7
     assert report.rows["tblReconciliation"] == 4 * 18

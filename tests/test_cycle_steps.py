@@ -32,9 +32,9 @@ LABELS = ["2026-01", "2026-02", "2026-03", "2026-04"]
 HISTORY = pd.date_range("2024-01-01", periods=24, freq="MS")
 
 
-def item(code, family, price, cost, resource, hours, on_hand, status="active", lot=0):
+def item(code, family, price, cost, resource, hours, on_hand, status="active", lot=0, lead=1):
     return {"Item": code, "Description": code, "Family": family, "Unit": "pcs",
-            "UnitPrice": price, "UnitCost": cost, "LeadTime": 1, "LeadTimeSD": 0,
+            "UnitPrice": price, "UnitCost": cost, "LeadTime": lead, "LeadTimeSD": 0,
             "ServiceLevel": None, "MOQ": 0, "LotSize": lot, "Resource": resource,
             "HoursPerUnit": hours, "OnHand": on_hand, "CycleTimeDays": 5, "Owner": "me",
             "Status": status}  # fmt: skip
@@ -44,7 +44,8 @@ def raw_tables(**changes) -> dict[str, pd.DataFrame]:
     items = pd.DataFrame(
         [
             item("A", "F1", 10.0, 6.0, "R1", 0.5, 150),
-            item("B", "F1", 2.0, 1.0, "R1", 0.1, 300),
+            # lead time 0: B makes 30 in the first period (test_lead_time_* has it at 1)
+            item("B", "F1", 2.0, 1.0, "R1", 0.1, 300, lead=0),
             item("C", "F2", 20.0, 5.0, "R2", 1.0, 0),
             item("E", "F2", 8.0, 4.0, "R2", 1.0, 120, status="eol"),
         ]
@@ -195,7 +196,8 @@ def grids(table, labels=LABELS):
 
 def test_supply_plan_by_hand(supply):
     g = grids(supply.table)
-    assert list(supply.table["Measure"][:6]) == list(schema.SUPPLY_MEASURES)
+    measures = len(schema.SUPPLY_MEASURES)
+    assert list(supply.table["Measure"][:measures]) == list(schema.SUPPLY_MEASURES)
     assert (g["SafetyStock"] == 0).all().all()
     # A: on hand 150; demand 110, 110, 50, 100; receipt 50 in 2026-02; chase to SS 0
     assert g["Production"].loc["A"].tolist() == [0.0, 20.0, 50.0, 100.0]
@@ -230,6 +232,7 @@ def test_projected_inventory_balances(inputs, supply):
 
 def test_safety_stock_uses_the_forecast_error():
     raw = raw_tables(ForecastMethod="ma", SeasonLength=3)
+    raw["tblItems"].loc[raw["tblItems"]["Item"] == "B", "LeadTime"] = 1
     noisy = raw["tblActuals"]["Qty"].to_numpy().copy()
     noisy[raw["tblActuals"]["Item"].to_numpy() == "B"] += np.tile([30.0, -30.0], 12)
     raw["tblActuals"]["Qty"] = noisy
@@ -280,11 +283,12 @@ def test_finance_definitions(inputs, supply):
 
 def test_shortage_lowers_sales():
     inp = make_inputs()
-    demand = pd.DataFrame({"Item": ["A"] * 6, "Measure": list(schema.SUPPLY_MEASURES)})
     values = {"Demand": [200, 100, 0, 0], "Receipts": [0] * 4, "Production": [0, 150, 0, 0],
               "OnHand": [-50, 0, 0, 0], "SafetyStock": [0] * 4, "DaysOfSupply": [0] * 4}  # fmt: skip
+    # a table of the six measures before issue 11 (no Shipments row): item_flows derives them
+    demand = pd.DataFrame({"Item": ["A"] * 6, "Measure": list(values)})
     table = pd.concat(
-        [demand, pd.DataFrame([values[m] for m in schema.SUPPLY_MEASURES], columns=LABELS)],
+        [demand, pd.DataFrame(list(values.values()), columns=LABELS)],
         axis=1,
     )
     flows = item_flows(inp, table)

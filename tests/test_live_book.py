@@ -85,7 +85,7 @@ def test_each_table_is_read_with_one_value_call(live, monkeypatch):
     live.read_table("tblItems")
     live.read_table("tblActuals")
     live.locate("tblItems")
-    assert calls == ["$A$4:$C$1556", "$A$4:$Q$48"]
+    assert calls == ["$A$4:$C$1556", "$A$4:$R$48"]  # tblItems: 18 columns with Backlog
 
 
 def test_reading_queues_nothing(live, xbook):

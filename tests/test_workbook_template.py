@@ -15,7 +15,8 @@ from sop_xl.workbook.fingerprint import differences, fingerprint
 DESIGN_COLUMNS = {
     "tblSettings": "Key, Value, Description",
     "tblItems": "Item, Description, Family, Unit, UnitPrice, UnitCost, LeadTime, LeadTimeSD, "
-    "ServiceLevel, MOQ, LotSize, Resource, HoursPerUnit, OnHand, CycleTimeDays, Owner, Status",
+    "ServiceLevel, MOQ, LotSize, Resource, HoursPerUnit, OnHand, CycleTimeDays, Owner, Status, "
+    "Backlog",  # added by issue 11 (DESIGN: "added: Backlog"), optional
     "tblActuals": "Item, Period, Qty",
     "tblForecast": "Item, Family, Method, Pattern, ABC, XYZ, HoldoutWAPE",
     "tblAdjustments": "Item, Family, Period, Qty, Percent, Type, Owner, Comment",
@@ -69,7 +70,9 @@ def test_schema_follows_design():
     assert list(schema.SHEET_NAMES) == DESIGN_SHEETS
     for name, columns in DESIGN_COLUMNS.items():
         assert schema.table(name).headers == columns.split(", "), name
-    assert [s.key for s in schema.SETTINGS] == DESIGN_SETTINGS + ["HistoryPeriods"]  # ours last
+    # ours last, then the keys added by issue 11 (DESIGN: "added by issues 9-12")
+    added = ["FrozenPeriods", "SafetyStockBuildPeriods", "Shortage"]
+    assert [s.key for s in schema.SETTINGS] == DESIGN_SETTINGS + ["HistoryPeriods"] + added
     wide = {t.name for t in schema.TABLES.values() if t.period_columns}
     assert wide == {
         "tblForecast",

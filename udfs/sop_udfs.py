@@ -343,20 +343,44 @@ def sop_days_of_supply(inventory, demand, days_per_period=30):
     doc="Units that can be made per period (one cell or one per period); for capacity.",
 )
 @xw.arg("lot_size", **RANGE, doc="Production comes in multiples of this, > 0 (blank or 0: none).")
+@xw.arg("lead_time", **RANGE, doc="Lead time in periods, >= 0 (0): no production before it.")
+@xw.arg(
+    "receipts",
+    **RANGE,
+    doc="Open orders arriving per period (one cell or one per period; blank: 0).",
+)
 @cells.boundary
 def sop_production_plan(
-    demand, opening, safety_stock=0, strategy="chase", capacity=None, lot_size=None
+    demand,
+    opening,
+    safety_stock=0,
+    strategy="chase",
+    capacity=None,
+    lot_size=None,
+    lead_time=0,
+    receipts=None,
 ):
-    """Production per period: chase, level, or capacity (chase that pre-builds earlier)."""
+    """Production per period: chase, level or capacity; none within lead_time, only receipts."""
+    # after the lead time chase is P_t = max(0, D_t + SS - I_(t-1) - R_t), I_(t-1) < 0 a
+    # backlog to catch up; sop_projected_inventory(opening, demand, receipts + production) is
+    # the plan's on-hand (sop_xl.supply.production_plan has the worked example as a doctest)
     start = cells.number(opening, "opening")
     stock = cells.number(safety_stock, "safety_stock", default=0)
     how = cells.text(strategy, "strategy", default="chase")
     lot = cells.number(lot_size, "lot_size", default=0)
-    (need, limit), orientation = cells.aligned(
-        (demand, "demand", 0.0), (capacity, "capacity", None)
+    lead = cells.number(lead_time, "lead_time", default=0)
+    (need, limit, incoming), orientation = cells.aligned(
+        (demand, "demand", 0.0), (capacity, "capacity", None), (receipts, "receipts", 0.0)
     )
     plan = supply_core.production_plan(
-        need, start, safety_stock=stock, strategy=how, capacity=_given(limit), lot_size=lot or None
+        need,
+        start,
+        safety_stock=stock,
+        strategy=how,
+        capacity=_given(limit),
+        lot_size=lot or None,
+        lead_time=lead,
+        receipts=_given(incoming),
     )
     return _cells(plan.production, orientation)
 

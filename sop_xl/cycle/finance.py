@@ -49,7 +49,8 @@ def item_flows(inputs: CycleInputs, supply_table: pd.DataFrame) -> ItemFlows:
     Notes
     -----
     Opening stock 10, demand 30 then 30, production 0 then 40: the first period ships the 10 in
-    stock, the second 30 of the 40 made (the backlog of 20 is not counted again).
+    stock, the second 30 of the 40 made (the backlog of 20 is not counted again). A supply
+    plan with a Shipments row (issue 11) gives its own shipments, backlog shipped late included.
     """
     items = inputs.items.index
     labels = inputs.labels
@@ -66,6 +67,8 @@ def item_flows(inputs: CycleInputs, supply_table: pd.DataFrame) -> ItemFlows:
     available = np.maximum(carried, 0.0) + receipts.to_numpy() + production.to_numpy()
     shipped = np.clip(np.minimum(demand.to_numpy(), available), 0.0, None)
     shipments = pd.DataFrame(shipped, index=items, columns=labels)
+    if "Shipments" in set(supply_table["Measure"]):  # the plan's own (backlog shipped late)
+        shipments = grid("Shipments")
     return ItemFlows(demand, receipts, production, on_hand, safety, shipments)
 
 

@@ -35,6 +35,7 @@ ITEM_NUMBERS = (
     "OnHand",
     "CycleTimeDays",
 )
+OPTIONAL_ITEM_NUMBERS = ("Backlog",)  # columns a workbook may lack (older templates)
 
 
 @dataclass(frozen=True)
@@ -47,8 +48,9 @@ class CycleInputs:
         tblSettings as typed values (``CycleStart`` filled in: the period after the last actual
         when blank).
     items : DataFrame
-        tblItems indexed by Item (workbook order); numbers as floats (blank = NaN), Status in
-        lower case (blank = ``active``), Resource None when blank.
+        tblItems indexed by Item (workbook order); numbers as floats (blank = NaN, an absent
+        optional column such as Backlog too), Status in lower case (blank = ``active``),
+        Resource None when blank.
     actuals : DataFrame
         ``item, period, qty`` of the periods before the cycle start.
     adjustments, receipts, budget : DataFrame
@@ -147,6 +149,11 @@ def _items(frame: pd.DataFrame) -> pd.DataFrame:
         out[column] = frame[column].map(_text).to_numpy()
     for column in ITEM_NUMBERS:
         out[column] = _numbers(frame, column, "tblItems").to_numpy()
+    for column in OPTIONAL_ITEM_NUMBERS:  # absent column = all blank
+        if column in frame.columns:
+            out[column] = _numbers(frame, column, "tblItems").to_numpy()
+        else:
+            out[column] = np.nan
     status = frame["Status"].map(_text).fillna("active").str.lower()
     out["Status"] = status.to_numpy()
     return out

@@ -16,15 +16,23 @@ Per item, over the plan periods:
      absolute deviation into a standard deviation for normal errors, Brown 1959);
   3. ``demand_sd``: the standard deviation of the item's demand history (new items).
 
-- **Production** per the Settings Strategy (chase, level or capacity on tblResources hours),
-  each period that produces makes at least the item's MOQ, rounded up to its LotSize (level
-  produces in such campaigns; under capacity, a period's share of an overloaded resource may be
-  less) (:func:`sop_xl.supply.production_plan_table`); open receipts (tblReceipts)
-  count as supply before production is planned (the plan runs on demand - receipts).
-  End-of-life items get no production and no safety stock.
-- **Projected on-hand** I_t = I_(t-1) + receipts_t + production_t - demand_t from tblItems
-  OnHand (negative = backlog, a shortage) and **days of supply** (forward coverage,
-  Settings DaysPerPeriod).
+- **Lead time** (issue 11): periods 1..ceil(LeadTime) + Settings ``FrozenPeriods`` of an item
+  get no new production; only its open receipts (tblReceipts) arrive. End-of-life items are
+  frozen over the whole horizon (no production) and get no safety stock.
+- **Production** (the **Required** row before capacity) per the Settings Strategy (chase,
+  level or capacity on tblResources hours) from the next period on, the safety stock reached
+  over Settings ``SafetyStockBuildPeriods`` periods (a linear ramp from what the frozen zone
+  leaves), each period that produces makes at least the item's MOQ, rounded up to its LotSize
+  (level produces in such campaigns; under capacity, a period's share of an overloaded
+  resource may be less) (:func:`sop_xl.supply.production_plan_table`).
+- **Backlog** (Settings ``Shortage`` = backlog, the default): demand not shipped is owed and
+  shipped first when supply allows, starting from tblItems Backlog (blank = 0); with ``lost``
+  it is lost. **Shipments** = min(on hand + receipts + production, backlog + demand): never
+  more than what is on hand.
+- **Projected on-hand** (net) I_t = I_(t-1) + receipts_t + production_t - demand_t from
+  tblItems OnHand - Backlog (negative = backlog, a shortage; never below 0 with ``lost``), as
+  ``sop_projected_inventory`` computes it with supply = receipts + production, and **days of
+  supply** (forward coverage, Settings DaysPerPeriod).
 """
 
 from __future__ import annotations
@@ -50,7 +58,8 @@ class SupplyResult:
     Attributes
     ----------
     table : DataFrame
-        tblSupplyPlan: Item, Measure, one column per plan period; six rows per item.
+        tblSupplyPlan: Item, Measure, one column per plan period; one row per item and
+        measure of :data:`~sop_xl.workbook.schema.SUPPLY_MEASURES`.
     policy : DataFrame
         Index Item: DemandMean, Sigma, SigmaSource, LeadTime, LeadTimeSD, ServiceLevel,
         SafetyStock, ReorderPoint.
@@ -144,12 +153,12 @@ def supply_step(
     eol = items["Status"] == "eol"
     policy.loc[eol, ["SafetyStock", "ReorderPoint"]] = 0.0
     opening = items["OnHand"].fillna(0.0)
-    net = demand - receipts
     strategy = str(s["Strategy"]).lower()
     capacity = inputs.resources if strategy == "capacity" else None
     resource = items["Resource"].where(items["Resource"].isin(inputs.resources.index))
+    frozen = float(s.get("FrozenPeriods") or 0)
     plan = production_plan_table(
-        net,
+        demand,
         opening,
         safety_stock=policy["SafetyStock"],
         strategy=strategy,
@@ -158,21 +167,26 @@ def supply_step(
         resource=resource if capacity is not None else None,
         hours_per_unit=items["HoursPerUnit"].fillna(0.0) if capacity is not None else None,
         capacity=capacity,
+        receipts=receipts,
+        lead_time=items["LeadTime"].fillna(0.0),
+        # an end-of-life item is frozen over the whole horizon: no new production
+        frozen_periods=pd.Series(np.where(eol, len(labels), frozen), index=items.index),
+        backlog=_opening_backlog(items),
+        build_periods=int(s.get("SafetyStockBuildPeriods") or 1),
+        shortage=str(s.get("Shortage") or "backlog"),
     )
-    production = plan.production.copy()
-    production.loc[eol] = 0.0
-    on_hand = opening.to_numpy()[:, None] + np.cumsum(
-        (receipts + production - demand).to_numpy(), axis=1
-    )
-    on_hand = pd.DataFrame(on_hand, index=items.index, columns=labels)
+    on_hand = plan.on_hand
     days = days_of_supply(
         on_hand.to_numpy(), demand.to_numpy(), days_per_period=float(s["DaysPerPeriod"])
     )
     safety = np.repeat(policy["SafetyStock"].to_numpy()[:, None], len(labels), axis=1)
     blocks = {
         "Demand": demand.to_numpy(),
+        "Backlog": plan.shortage.to_numpy(),
         "Receipts": receipts.to_numpy(),
-        "Production": production.to_numpy(),
+        "Required": plan.required.to_numpy(),
+        "Production": plan.production.to_numpy(),
+        "Shipments": plan.shipments.to_numpy(),
         "OnHand": on_hand.to_numpy(),
         "SafetyStock": safety,
         "DaysOfSupply": days,
@@ -192,6 +206,19 @@ def supply_step(
             f"{int(short.sum())} item(s) short in the plan: {', '.join(short.index[short][:8])}"
             + (" ..." if short.sum() > 8 else "")
         )
+    lost = plan.lost.sum(axis=1)
+    if (lost > 1e-6).any():
+        notes.append(
+            f"{lost.sum():,.0f} units of demand lost (Shortage = lost) on "
+            f"{int((lost > 1e-6).sum())} item(s)"
+        )
     if strategy == "capacity" and (plan.unmet > 1e-6).any():
         notes.append(f"capacity leaves {plan.unmet.sum():,.0f} units unmet")
     return SupplyResult(table=table, policy=policy, notes=notes)
+
+
+def _opening_backlog(items: pd.DataFrame) -> pd.Series:
+    """tblItems Backlog (units owed at the start); blank or an absent column = 0."""
+    if "Backlog" not in items.columns:
+        return pd.Series(0.0, index=items.index)
+    return items["Backlog"].fillna(0.0)

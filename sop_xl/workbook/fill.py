@@ -51,6 +51,8 @@ def fill_inputs(wb: Workbook, frames: dict[str, pd.DataFrame]) -> None:
         if name == "tblSettings":
             set_settings(wb, dict(zip(frame["Key"], frame["Value"], strict=True)))
             continue
+        absent = [c.name for c in spec.columns if not c.required and c.name not in frame.columns]
+        frame = frame.assign(**dict.fromkeys(absent))  # an optional column left out: blank
         missing = [h for h in spec.headers if h not in frame.columns]
         if missing:
             raise SopError(f"cannot fill {name}: the data has no column {missing[0]!r}")

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from sop_xl.forecast.methods import METHODS
-from sop_xl.supply.production import STRATEGIES
+from sop_xl.supply.production import SHORTAGES, STRATEGIES
 from sop_xl.workbook.cellvalues import Formula
 
 Role = Literal["input", "output"]
@@ -42,7 +42,17 @@ DECISION_STATUSES = ("open", "in progress", "done", "cancelled")
 KPI_STATUSES = ("on target", "watch", "off target")
 SCENARIO_LEVERS = ("demand", "capacity", "price", "lead time")
 
-SUPPLY_MEASURES = ("Demand", "Receipts", "Production", "OnHand", "SafetyStock", "DaysOfSupply")
+SUPPLY_MEASURES = (
+    "Demand",
+    "Backlog",
+    "Receipts",
+    "Required",
+    "Production",
+    "Shipments",
+    "OnHand",
+    "SafetyStock",
+    "DaysOfSupply",
+)
 CAPACITY_MEASURES = ("Load", "Available", "Utilization")
 FINANCE_MEASURES = (
     "Revenue",
@@ -260,6 +270,14 @@ _TABLES = (
         C("CycleTimeDays", "number", 13, "Production cycle time [days]", AT_LEAST_0),
         C("Owner", "text", 12, "Planner responsible"),
         C("Status", "text", 9, "active, new (no history yet) or eol (phase-out)", ITEM_STATUS),
+        C(
+            "Backlog",
+            "units",
+            9,
+            "Units owed to customers at the start (blank = 0)",
+            AT_LEAST_0,
+            required=False,
+        ),
     ),
     _input(
         "tblActuals",
@@ -324,7 +342,7 @@ _TABLES = (
         "Supply",
         "Supply plan per item: production, projected on-hand, safety stock",
         ITEM,
-        C("Measure", "text", 13, "Demand, Receipts, Production, OnHand, ..."),
+        C("Measure", "text", 13, "Demand, Backlog, Receipts, Required, Production, ..."),
         measure_kinds={m: "units" for m in SUPPLY_MEASURES} | {"DaysOfSupply": "days"},
     ),
     _input(
@@ -636,6 +654,31 @@ SETTINGS: tuple[Setting, ...] = (
         "3 is enough for lag-1 and lag-3 accuracy (a smaller, faster workbook)",
         low=1,
         high=104,
+    ),
+    # issue 11: a lead-time-feasible supply plan
+    Setting(
+        "FrozenPeriods",
+        0,
+        "int",
+        "Periods after every item's lead time that still get no new production (only open "
+        "receipts)",
+        low=0,
+        high=104,
+    ),
+    Setting(
+        "SafetyStockBuildPeriods",
+        3,
+        "int",
+        "Periods after the lead time over which the safety stock is built up (1 = at once)",
+        low=1,
+        high=104,
+    ),
+    Setting(
+        "Shortage",
+        "backlog",
+        "choice",
+        "Unshipped demand: backlog (owed, shipped first when supply allows) or lost",
+        choices=SHORTAGES,
     ),
 )
 

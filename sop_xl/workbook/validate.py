@@ -126,7 +126,7 @@ def _ruled(frame: pd.DataFrame, table: str, report: _Collector) -> dict[str, pd.
     """Every column of ``table`` with a declared rule, checked: numbers, or texts with choices."""
     out = {}
     for column in schema.table(table).columns:
-        if column.rule is not None:
+        if column.rule is not None and column.name in frame.columns:  # optional may be absent
             check = _choices if column.rule.choices else _numbers
             out[column.name] = check(frame, column, report)
     return out
