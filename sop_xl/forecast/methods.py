@@ -56,7 +56,7 @@ class Forecast:
     level: float | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class _Spec:
     build: Callable[[int], object]  # season_length -> statsforecast model
     seasonal: bool
@@ -70,34 +70,78 @@ def _ets(model: str, damped: bool | None = None) -> Callable[[int], object]:
 
 
 SPECS: dict[str, _Spec] = {
-    "naive": _Spec(lambda m: sf.Naive(), False, True),
-    "snaive": _Spec(lambda m: sf.SeasonalNaive(season_length=m), True, True, "naive"),
-    "ma": _Spec(lambda m: sf.WindowAverage(window_size=m), False, False),
-    "ses": _Spec(_ets("ANN"), False, True),
+    "naive": _Spec(build=lambda m: sf.Naive(), seasonal=False, native_intervals=True),
+    "snaive": _Spec(
+        build=lambda m: sf.SeasonalNaive(season_length=m),
+        seasonal=True,
+        native_intervals=True,
+        nonseasonal="naive",
+    ),
+    "ma": _Spec(
+        build=lambda m: sf.WindowAverage(window_size=m), seasonal=False, native_intervals=False
+    ),
+    "ses": _Spec(build=_ets("ANN"), seasonal=False, native_intervals=True),
     # statsforecast's ETS needs 7 points (9 with a trend); this SES fits from 2
     "ses_short": _Spec(
-        lambda m: sf.SimpleExponentialSmoothingOptimized(), False, False, None, "ses"
+        build=lambda m: sf.SimpleExponentialSmoothingOptimized(),
+        seasonal=False,
+        native_intervals=False,
+        label="ses",
     ),
-    "holt": _Spec(_ets("AAN", damped=False), False, True),
-    "damped": _Spec(_ets("AAN", damped=True), False, True),
-    "hw_add": _Spec(_ets("AAA", damped=False), True, True, "holt"),
-    "hw_mul": _Spec(_ets("MAM", damped=False), True, True, "holt"),
-    "ets": _Spec(lambda m: sf.AutoETS(season_length=max(m, 1)), True, True, "ets"),
+    "holt": _Spec(build=_ets("AAN", damped=False), seasonal=False, native_intervals=True),
+    "damped": _Spec(build=_ets("AAN", damped=True), seasonal=False, native_intervals=True),
+    "hw_add": _Spec(
+        build=_ets("AAA", damped=False), seasonal=True, native_intervals=True, nonseasonal="holt"
+    ),
+    "hw_mul": _Spec(
+        build=_ets("MAM", damped=False), seasonal=True, native_intervals=True, nonseasonal="holt"
+    ),
+    "ets": _Spec(
+        build=lambda m: sf.AutoETS(season_length=max(m, 1)),
+        seasonal=True,
+        native_intervals=True,
+        nonseasonal="ets",
+    ),
     # Assimakopoulos & Nikolopoulos (2000): the M3 competition's best method
-    "theta": _Spec(lambda m: sf.Theta(season_length=max(m, 1)), True, True, "theta"),
+    "theta": _Spec(
+        build=lambda m: sf.Theta(season_length=max(m, 1)),
+        seasonal=True,
+        native_intervals=True,
+        nonseasonal="theta",
+    ),
     # members of auto's combination, not offered on their own: AutoETS restricted to damped
     # trends, and Fiorucci et al.'s (2016) dynamic optimised theta
     "ets_damped": _Spec(
-        lambda m: sf.AutoETS(season_length=max(m, 1), damped=True), True, True, "ets_damped"
+        build=lambda m: sf.AutoETS(season_length=max(m, 1), damped=True),
+        seasonal=True,
+        native_intervals=True,
+        nonseasonal="ets_damped",
     ),
-    "dotm": _Spec(lambda m: sf.DynamicOptimizedTheta(season_length=max(m, 1)), True, True, "dotm"),
-    "ces": _Spec(lambda m: sf.AutoCES(season_length=max(m, 1)), True, True, "ces"),
-    "arima": _Spec(lambda m: sf.AutoARIMA(season_length=max(m, 1)), True, True, "arima"),
-    "croston": _Spec(lambda m: sf.CrostonClassic(), False, False),
-    "sba": _Spec(lambda m: sf.CrostonSBA(), False, False),
+    "dotm": _Spec(
+        build=lambda m: sf.DynamicOptimizedTheta(season_length=max(m, 1)),
+        seasonal=True,
+        native_intervals=True,
+        nonseasonal="dotm",
+    ),
+    "ces": _Spec(
+        build=lambda m: sf.AutoCES(season_length=max(m, 1)),
+        seasonal=True,
+        native_intervals=True,
+        nonseasonal="ces",
+    ),
+    "arima": _Spec(
+        build=lambda m: sf.AutoARIMA(season_length=max(m, 1)),
+        seasonal=True,
+        native_intervals=True,
+        nonseasonal="arima",
+    ),
+    "croston": _Spec(build=lambda m: sf.CrostonClassic(), seasonal=False, native_intervals=False),
+    "sba": _Spec(build=lambda m: sf.CrostonSBA(), seasonal=False, native_intervals=False),
     # TSB's smoothing constants: Teunter, Syntetos & Babai (2011) study 0.05-0.3; demand
     # probability reacts a little faster than size so that obsolescence shows.
-    "tsb": _Spec(lambda m: sf.TSB(alpha_d=0.1, alpha_p=0.2), False, False),
+    "tsb": _Spec(
+        build=lambda m: sf.TSB(alpha_d=0.1, alpha_p=0.2), seasonal=False, native_intervals=False
+    ),
 }
 
 #: Method names users may ask for (DESIGN.md); ``ces``, ``ets_damped`` and ``dotm`` are
