@@ -62,3 +62,24 @@ def test_new_refuses_an_xlsm_name_instead_of_writing_an_xlsx_under_it(tmp_path, 
         "with the S&OP ribbon use sop-xl build-addin --out FOLDER (writes sop_template.xlsm)"
     ]
     assert not path.exists()
+
+
+def test_an_absurd_lead_time_is_refused_not_wrapped_around(tmp_path, capsys):
+    """Review finding: LeadTime 1e20 overflowed to a negative whole number, so production
+    started in period 2; the cell and the Excel function now refuse it by name."""
+    from sop_udfs import sop_production_plan
+
+    frames = demo_tables()
+    items = frames["tblItems"].astype({"LeadTime": float})
+    items.loc[items["Item"] == "SP-101", "LeadTime"] = 1e20
+    frames["tblItems"] = items
+    book = new_book()
+    fill_inputs(book.workbook, frames)
+    path = book.save(tmp_path / "lead.xlsx")
+    capsys.readouterr()
+    assert main(["validate", str(path)]) == 1
+    err = capsys.readouterr().err
+    assert "Items row" in err and "LeadTime must be between 0 and 1,000 periods; got 1e+20" in err
+    assert sop_production_plan([[100] * 6], 0, lead_time=1e300) == (
+        "#SOP! lead_time must be <= 1,000; got 1e+300"
+    )

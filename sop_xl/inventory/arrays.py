@@ -39,6 +39,7 @@ def numbers(
     name: str,
     *,
     minimum: float | None = None,
+    maximum: float | None = None,
     positive: bool = False,
     blank: float | None = None,
 ) -> np.ndarray:
@@ -51,6 +52,8 @@ def numbers(
         The argument's name, used in messages.
     minimum : float, optional
         Refuse values below it.
+    maximum : float, optional
+        Refuse values above it (a bound no real plan reaches: a typo).
     positive : bool
         Refuse values <= 0.
     blank : float, optional
@@ -89,6 +92,10 @@ def numbers(
     if infinite.any():
         i = int(np.flatnonzero(infinite)[0])
         raise SopError(f"{name} must be finite; got {flat[i]}{_where(value, i, array.shape)}")
+    if maximum is not None and (flat > maximum).any():
+        i = int(np.flatnonzero(flat > maximum)[0])
+        where = _where(value, i, array.shape)
+        raise SopError(f"{name} must be <= {maximum:,g}; got {flat[i]:g}{where}")
     if positive:
         bad = flat <= 0
         rule = "> 0"

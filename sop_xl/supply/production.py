@@ -35,6 +35,8 @@ from sop_xl.inventory.arrays import numbers, text_option
 from sop_xl.supply.projection import _match, _opening, _rows
 
 STRATEGIES = ("chase", "level", "capacity")
+MAX_LEAD_TIME = 1_000
+"""Longest lead time [periods] (83 years of months): more is a typo, refused by name."""
 SHORTAGES = ("backlog", "lost")
 _ROUNDING = 1e-9  # lot counts within this of a whole number are that number
 _CRUMB = 1e-9  # units: a need smaller than this is floating-point residue, not a need
@@ -256,8 +258,9 @@ def _result(
 
 def _free_periods(lead_time: np.ndarray, frozen: np.ndarray) -> np.ndarray:
     """F = ceil(lead time) + frozen periods (a lead time within 1e-9 of a whole number is
-    that number)."""
-    return (np.ceil(lead_time - _ROUNDING) + frozen).astype(int)
+    that number); at most 2 * MAX_LEAD_TIME, so the whole number never overflows."""
+    free = np.ceil(lead_time - _ROUNDING) + frozen
+    return np.clip(free, 0, 2 * MAX_LEAD_TIME).astype(int)
 
 
 def _plan(
@@ -379,7 +382,7 @@ def production_plan(
     lot = None if lot_size is None else np.array([_scalar(lot_size, "lot_size", positive=True)])
     least = None if moq is None else np.array([_scalar(moq, "moq", minimum=0)])
     strategy = text_option(strategy, "strategy", STRATEGIES)
-    lead = _scalar(lead_time, "lead_time", minimum=0)
+    lead = _scalar(lead_time, "lead_time", minimum=0, maximum=MAX_LEAD_TIME)
     incoming = np.zeros_like(need)
     if receipts is not None:
         incoming = _match(_rows(receipts, "receipts", blank=0.0, minimum=0)[0], "receipts",
@@ -524,7 +527,7 @@ def production_plan_table(
         owed=owed,
         stock=_per_item(safety_stock, "safety_stock", items, minimum=0),
         free=_free_periods(
-            _per_item(lead_time, "lead_time", items, minimum=0, blank=0.0),
+            _per_item(lead_time, "lead_time", items, minimum=0, maximum=MAX_LEAD_TIME, blank=0.0),
             _per_item(frozen_periods, "frozen_periods", items, minimum=0, blank=0.0),
         ),
         build=_build(build_periods),

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from sop_xl.forecast.methods import METHODS
-from sop_xl.supply.production import SHORTAGES, STRATEGIES
+from sop_xl.supply.production import MAX_LEAD_TIME, SHORTAGES, STRATEGIES
 from sop_xl.workbook.cellvalues import Formula
 
 Role = Literal["input", "output"]
@@ -233,6 +233,17 @@ HOURS = Rule(
     filled=True,
     message="{what} must be between 0 and 1,000,000 hours per period; got {value}",
 )
+LEAD_TIME = Rule(
+    low=0,
+    high=MAX_LEAD_TIME,
+    message="{what} must be between 0 and 1,000 periods; got {value}",
+)
+GIVEN_LEAD_TIME = Rule(
+    low=0,
+    high=MAX_LEAD_TIME,
+    filled=True,
+    message="{what} must be between 0 and 1,000 periods; got {value}",
+)
 PERIOD_YEARS = (1900, 2199)  # a period outside these years is a date typo (pandas stops at 2262)
 MAX_GAP_YEARS = 10  # actuals further apart than this (no sales in between) are a date typo
 ITEM = C("Item", "text", 12, "Item code")
@@ -259,8 +270,8 @@ _TABLES = (
         C("Unit", "text", 7, "Unit of measure"),
         C("UnitPrice", "price", 11, "Selling price per unit", PRICE),
         C("UnitCost", "price", 11, "Standard cost per unit", COST),
-        C("LeadTime", "number", 10, "Replenishment lead time [periods]", GIVEN_AT_LEAST_0),
-        C("LeadTimeSD", "number", 11, "Standard deviation of the lead time [periods]", AT_LEAST_0),
+        C("LeadTime", "number", 10, "Replenishment lead time [periods]", GIVEN_LEAD_TIME),
+        C("LeadTimeSD", "number", 11, "Standard deviation of the lead time [periods]", LEAD_TIME),
         C("ServiceLevel", "percent", 12, "Cycle service level; blank = Settings", SERVICE_LEVEL),
         C("MOQ", "units", 8, "Minimum order/production quantity [units]", AT_LEAST_0),
         C("LotSize", "units", 9, "Production is rounded up to a multiple [units]", AT_LEAST_0),
