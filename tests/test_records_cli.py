@@ -133,7 +133,8 @@ def test_snapshot_of_an_invalid_plan(cycled, copy, capsys):
         capsys,
         ["snapshot", str(path)],
         path,
-        "cannot snapshot: the plan is invalid: row 7 2026-03: must be a number; got 'lots'",
+        "cannot snapshot: the plan is invalid: tblDemandPlan row 7 2026-03: must be a number; "
+        "got 'lots'",
     )
 
 

@@ -83,3 +83,23 @@ def test_an_absurd_lead_time_is_refused_not_wrapped_around(tmp_path, capsys):
     assert sop_production_plan([[100] * 6], 0, lead_time=1e300) == (
         "#SOP! lead_time must be <= 1,000; got 1e+300"
     )
+
+
+def test_a_stale_plan_table_is_named_when_one_step_runs_after_a_roll_forward(
+    demo_rolled, tmp_path, capsys
+):
+    """Review finding: `--step supply` after a roll forward said only "the table has no column
+    2027-07"; the refusal names the table, and the file is unchanged."""
+    import shutil
+
+    path = tmp_path / "rolled.xlsx"
+    shutil.copy(demo_rolled.path, path)
+    before = path.read_bytes()
+    capsys.readouterr()
+    assert main(["run", str(path), "--step", "supply", "--jobs", "1"]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == [
+        "sop-xl: error: tblDemandPlan has no column 2027-07 (plan periods changed?): run its step "
+        "again"
+    ]
+    assert path.read_bytes() == before

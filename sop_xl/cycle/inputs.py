@@ -300,15 +300,16 @@ def grid_of(
     >>> grid_of(t, "Item", ["2026-01", "2026-02"]).values.tolist()
     [[5.0, 0.0]]
     """
+    name = table.attrs.get("table", "the table")  # set when read from a workbook
     if measure is not None:
         table = table[table["Measure"].map(_text) == measure]
     table = table[table[key].map(_text).notna()]
     if table.empty:
-        raise SopError(f"the table has no {measure or key} rows yet: run its step first")
+        raise SopError(f"{name} has no {measure or key} rows yet: run its step first")
     missing = [label for label in labels if label not in table.columns]
     if missing:
         raise SopError(
-            f"the table has no column {missing[0]} (plan periods changed?): run its step again"
+            f"{name} has no column {missing[0]} (plan periods changed?): run its step again"
         )
     values = table[labels].map(lambda v: 0.0 if is_blank(v) else v)
     try:
@@ -316,8 +317,9 @@ def grid_of(
     except (TypeError, ValueError):
         bad = values.map(lambda v: not isinstance(v, (int, float, np.number))).stack()
         row, col = bad[bad].index[0]
+        where = "" if name == "the table" else f"{name} "
         raise SopError(
-            f"row {row} {col}: must be a number; got {show(values.at[row, col])}"
+            f"{where}row {row} {col}: must be a number; got {show(values.at[row, col])}"
         ) from None
     grid.index = pd.Index(table[key].map(_text), name=key)
     return grid

@@ -115,8 +115,11 @@ class Session:
         return self.book.locate(name)
 
     def read_table(self, name: str) -> pd.DataFrame:
+        """The table's rows (a copy); ``attrs["table"]`` names it for messages."""
         if name not in self._tables:
-            self._tables[name] = self.book.read_table(name)
+            frame = self.book.read_table(name)
+            frame.attrs["table"] = name
+            self._tables[name] = frame
         return self._tables[name].copy()
 
     def settings(self) -> dict[str, Any]:
