@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import pandas as pd
+import pytest
 
 from sop_xl.cli import main
 from sop_xl.cycle.transaction import check_inputs
@@ -103,3 +104,29 @@ def test_a_stale_plan_table_is_named_when_one_step_runs_after_a_roll_forward(
         "again"
     ]
     assert path.read_bytes() == before
+
+
+def test_fill_rate_counts_demand_shipped_in_its_own_period_not_backlog_caught_up():
+    """Review finding: shipped / demand stayed at 100% while items were short, because late
+    shipments of a backlog were counted. Worked by hand: opening backlog 40, demand 100 a
+    period, shipments 60 (40 owed + 20 new), 180 (80 owed + 100), 100; backlog 80, 0, 0 at the
+    ends: served in period 20, 100, 100 of 300 = 73.3%."""
+    from sop_xl.cycle.finance import ItemFlows
+    from sop_xl.kpi import fill_rate
+
+    def grid(*values):
+        return pd.DataFrame([values], index=["A"], columns=["p1", "p2", "p3"], dtype=float)
+
+    flows = ItemFlows(
+        demand=grid(100, 100, 100),
+        receipts=grid(0, 0, 0),
+        production=grid(0, 0, 0),
+        on_hand=grid(-80, 0, 0),
+        safety_stock=grid(0, 0, 0),
+        shipments=grid(60, 180, 100),
+        backlog=grid(80, 0, 0),
+    )
+    served = flows.served_in_period([40.0])
+    assert served.tolist() == [[20.0, 100.0, 100.0]]
+    assert fill_rate(served, flows.demand.to_numpy()) == pytest.approx(220 / 300)
+    assert fill_rate(flows.shipments.to_numpy(), flows.demand.to_numpy()) > 1  # the old figure

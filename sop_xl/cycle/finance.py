@@ -41,6 +41,22 @@ class ItemFlows:
     on_hand: pd.DataFrame
     safety_stock: pd.DataFrame
     shipments: pd.DataFrame
+    backlog: pd.DataFrame | None = None  # owed at the end of each period (issue 11 plans)
+
+    def served_in_period(self, opening_backlog: np.ndarray) -> np.ndarray:
+        """Demand shipped in its own period [units]: shipments first pay what was owed before
+        the period (``opening_backlog`` for the first), the rest serves the period's demand.
+
+        S_t* = min(D_t, max(0, S_t - B_(t-1))), B_0 = the opening backlog.
+        """
+        demand, shipped = self.demand.to_numpy(), self.shipments.to_numpy()
+        if self.backlog is None:
+            return np.minimum(demand, shipped)
+        owed = np.concatenate(
+            [np.asarray(opening_backlog, float).reshape(-1, 1), self.backlog.to_numpy()[:, :-1]],
+            axis=1,
+        )
+        return np.minimum(demand, np.maximum(0.0, shipped - owed))
 
 
 def item_flows(inputs: CycleInputs, supply_table: pd.DataFrame) -> ItemFlows:
@@ -67,9 +83,12 @@ def item_flows(inputs: CycleInputs, supply_table: pd.DataFrame) -> ItemFlows:
     available = np.maximum(carried, 0.0) + receipts.to_numpy() + production.to_numpy()
     shipped = np.clip(np.minimum(demand.to_numpy(), available), 0.0, None)
     shipments = pd.DataFrame(shipped, index=items, columns=labels)
+    backlog = None
     if "Shipments" in set(supply_table["Measure"]):  # the plan's own (backlog shipped late)
         shipments = grid("Shipments")
-    return ItemFlows(demand, receipts, production, on_hand, safety, shipments)
+    if "Backlog" in set(supply_table["Measure"]):
+        backlog = grid("Backlog")
+    return ItemFlows(demand, receipts, production, on_hand, safety, shipments, backlog)
 
 
 def budget_grid(

@@ -177,6 +177,8 @@ def indicators(
     cur = str(s.get("Currency") or "EUR")
     labels = inputs.labels
     year = labels[: year_of(inputs)]
+    opening_backlog = inputs.items.get("Backlog", pd.Series(0.0, index=inputs.items.index))
+    served = flows.served_in_period(opening_backlog.fillna(0.0).to_numpy())
     near = labels[: quarter_of(inputs)]
     history = last_periods(inputs, year_of(inputs))
     money = family_money(inputs, flows)
@@ -233,7 +235,7 @@ def indicators(
             "COGS / average inventory value", True, 0.15),
         KPI("Days of supply, avg next 12 months", float(np.mean(dos[: year_of(inputs)])), 45.0,
             "days", "On-hand / demand ahead, all items", False, 0.33),
-        KPI("Projected fill rate", fill_rate(flows.shipments.to_numpy(), flows.demand.to_numpy()),
+        KPI("Projected fill rate", fill_rate(served, flows.demand.to_numpy()),
             float(s["ServiceLevel"]), "%", "Demand shipped in its period / demand", True, 0.02),
         KPI("Items short in the plan", float((flows.on_hand < -1e-9).any(axis=1).sum()), 0.0,
             "items", "Items with projected backlog", False, 0.0),
