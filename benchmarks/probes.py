@@ -26,14 +26,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "tests"), str(ROOT / "udfs")]
 
-from openpyxl import load_workbook  # noqa: E402
-from test_injection import _small  # noqa: E402
+from test_injection import formula_cells, hostile_workbook  # noqa: E402
 
 import sop_udfs  # noqa: E402
 from sop_xl.cli import main  # noqa: E402
 from sop_xl.cycle import run_cycle  # noqa: E402
-from sop_xl.workbook.book import new_book, open_book  # noqa: E402
-from sop_xl.workbook.fill import fill_inputs  # noqa: E402
+from sop_xl.workbook.book import open_book  # noqa: E402
 
 HANG = 60.0  # seconds
 VALUES = [None, 0, 1, -1, 0.5, 1e-12, 1e12, 1e308, float("nan"), float("inf"), 18, 12, 52, True,
@@ -74,26 +72,10 @@ def udf_probes(count: int, rng: random.Random) -> dict[str, int]:
     return out
 
 
-def _hostile_workbook(folder: Path) -> tuple[Path, set]:
-    book = new_book()
-    fill_inputs(book.workbook, _small(hostile=True))
-    plan = book.save(folder / "plan.xlsx")
-    reference = folder / "reference.xlsx"
-    shutil.copy(plan, reference)
-    run_cycle(open_book(reference), n_jobs=1)
-    return plan, _formulas(reference)
-
-
-def _formulas(path: Path) -> set:
-    wb = load_workbook(path)
-    return {(ws.title, c.coordinate) for ws in wb.worksheets for row in ws.iter_rows()
-            for c in row if c.data_type == "f"}  # fmt: skip
-
-
 def cli_probes(count: int, rng: random.Random, folder: Path) -> dict[str, int]:
     out = {"tried": 0, "results": 0, "refusals": 0, "tracebacks": 0, "hangs": 0,
            "changed on refusal": 0, "injected formulas": 0}  # fmt: skip
-    plan, allowed = _hostile_workbook(folder)
+    plan, allowed = hostile_workbook(folder)
     (folder / "notzip.xlsx").write_text("not a workbook")
     (folder / "empty.csv").write_text("")
     (folder / "dir.xlsx").mkdir()
@@ -133,7 +115,11 @@ def cli_probes(count: int, rng: random.Random, folder: Path) -> dict[str, int]:
                 out["changed on refusal"] += 1
         else:
             out["results"] += 1
-            if path.is_file() and path.suffix == ".xlsx" and not _formulas(path) <= allowed:
+            if (
+                path.is_file()
+                and path.suffix == ".xlsx"
+                and not set(formula_cells(path)) <= allowed
+            ):
                 out["injected formulas"] += 1
     return out
 
@@ -141,7 +127,7 @@ def cli_probes(count: int, rng: random.Random, folder: Path) -> dict[str, int]:
 def race_probes(trials: int, folder: Path) -> dict[str, int]:
     """``sop-xl run`` and ``sop-xl snapshot`` on one cycled workbook at the same time."""
     out = {"tried": 0, "lost updates": 0, "both refused": 0}
-    plan, _ = _hostile_workbook(folder)
+    plan, _ = hostile_workbook(folder)
     cycled = folder / "cycled.xlsx"
     shutil.copy(plan, cycled)
     run_cycle(open_book(cycled), n_jobs=1)

@@ -16,45 +16,25 @@ import time
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from openpyxl import load_workbook
-from test_injection import _small
+from test_injection import formula_cells, hostile_workbook
 
 from sop_xl.cli import main
-from sop_xl.cycle import run_cycle
-from sop_xl.workbook.book import new_book, open_book
-from sop_xl.workbook.fill import fill_inputs
 
 SECONDS = 120.0  # a whole cycle of 3 items on a loaded 2-core machine, with room
-
-
-def _formula_cells(path) -> set[tuple[str, str]]:
-    wb = load_workbook(path)
-    return {
-        (ws.title, cell.coordinate)
-        for ws in wb.worksheets
-        for row in ws.iter_rows()
-        for cell in row
-        if cell.data_type == "f"
-    }
 
 
 @pytest.fixture(scope="module")
 def files(tmp_path_factory):
     """The hostile 3-item workbook, the formula cells a clean full run makes, other inputs."""
     folder = tmp_path_factory.mktemp("fuzz_cli")
-    book = new_book()
-    fill_inputs(book.workbook, _small(hostile=True))
-    plan = book.save(folder / "plan.xlsx")
-    reference = folder / "reference.xlsx"
-    shutil.copy(plan, reference)
-    run_cycle(open_book(reference), n_jobs=1)
+    plan, allowed = hostile_workbook(folder)
     (folder / "notzip.xlsx").write_text("this is not a workbook")
     (folder / "empty.csv").write_text("")
     (folder / "weekly.csv").write_text(
         "Item,Period,Qty\n" + "".join(f"=A1,2024-W{w:02d},{w}\n" for w in range(1, 30))
     )
     (folder / "dir.xlsx").mkdir()
-    return folder, plan, _formula_cells(reference)
+    return folder, plan, allowed
 
 
 workbook_args = st.one_of(
@@ -106,7 +86,7 @@ def test_workbook_commands_exit_0_or_1_with_one_line_and_never_inject(files, com
     if code == 1 and before is not None:
         assert path.read_bytes() == before, args
     if path.is_file() and path.suffix == ".xlsx" and code == 0:
-        assert _formula_cells(path) <= allowed, args
+        assert set(formula_cells(path)) <= allowed, args
 
 
 forecast_args = st.tuples(

@@ -96,6 +96,18 @@ def formula_cells(path) -> dict[tuple[str, str], str]:
     }
 
 
+def hostile_workbook(folder) -> tuple:
+    """The hostile 3-item workbook saved in ``folder`` (not run), and the (sheet, cell) keys of
+    the formula cells a whole cycle writes on it: what any command may leave as formulas."""
+    book = new_book()
+    fill_inputs(book.workbook, _small(hostile=True))
+    plan = book.save(folder / "plan.xlsx")
+    reference = folder / "reference.xlsx"
+    shutil.copy(plan, reference)
+    run_cycle(open_book(reference), n_jobs=1)
+    return plan, set(formula_cells(reference))
+
+
 def text_cells(path, text: str) -> list[tuple[str, str, str]]:
     """(sheet, cell, data type) of every cell whose value is exactly ``text``."""
     wb = load_workbook(path)
