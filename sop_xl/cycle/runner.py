@@ -127,8 +127,8 @@ def run_cycle(
     progress : callable, optional
         ``progress(stage, done, total)``; the forecast step reports series done.
     save : bool, keyword-only
-        Save the book when done (when it has a ``save`` method, as a FileBook does). A live
-        Excel book is left open and unsaved.
+        Save the book when done (:meth:`Book.save`: a file atomically; a live Excel book is
+        left open, its writes held for the macro to commit).
     n_jobs : int or None, keyword-only
         Worker processes for the forecast (None = all cores).
 
@@ -176,7 +176,7 @@ def run_cycle(
         writes = Writes(tables={name: tables[name] for step in chosen for name in OUTPUTS[step]})
         report.rows = writes.rows
         report.tables = dict(writes.tables)
-        return Planned(writes, sum(report.rows.values()), report.message())
+        return Planned(writes, report.total_rows, report.message())
 
     action = "run cycle" if chosen == STEPS else "run " + ", ".join(chosen)
     result = transact(book, action, work, save=save, progress=progress)

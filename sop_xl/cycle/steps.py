@@ -144,8 +144,8 @@ def _reconcile(ctx: StepContext) -> StepResult:
         for name in ("tblDemandPlan", "tblForecast"):
             if tables.get(name) is None or tables[name].dropna(how="all").empty:
                 raise SopError(
-                    f"{name} is empty: run the {'demand' if 'Demand' in name else 'forecast'} "
-                    "step before the reconcile step (the what-if scenarios start from it)"
+                    f"{name} is empty: run the {producer(name)} step before the reconcile step "
+                    "(the what-if scenarios start from it)"
                 )
         compare = scenario_table(
             ctx.inputs,

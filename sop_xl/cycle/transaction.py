@@ -84,7 +84,6 @@ class Done:
     """What a transaction did: the plan it carried out, its timings and where it saved."""
 
     planned: Planned
-    problems: list[Problem]
     seconds: dict[str, float]
     path: Path | None
 
@@ -148,11 +147,24 @@ class Session:
         return start_steps(self.book)[0]
 
 
-def _read(session: Session) -> list[Problem]:
-    """Validate, then read and type the inputs; problems found (read errors as problems)."""
+def _read(
+    session: Session,
+    tell: Callable[[str], None] = lambda stage: None,
+    seconds: dict[str, float] | None = None,
+) -> list[Problem]:
+    """Validate, then read and type the inputs; problems found (read errors as problems).
+
+    ``tell(stage)`` hears ``validate`` and ``read``; ``seconds`` gets the time of each.
+    """
+    seconds = {} if seconds is None else seconds
+    mark = time.perf_counter()
+    tell("validate")
     session.problems = validate(session)
+    seconds["validate"] = time.perf_counter() - mark
     if errors(session.problems):
         return session.problems
+    mark = time.perf_counter()
+    tell("read")
     raw = {name: session.read_table(name) for name in INPUTS}
     if session.has("tblHistory"):
         raw["tblHistory"] = session.read_table("tblHistory")
@@ -161,6 +173,7 @@ def _read(session: Session) -> list[Problem]:
     except SopError as exc:  # what only typing the inputs finds (e.g. no cycle start at all)
         problem = Problem("error", "Settings", None, "", None, " ".join(str(exc).split()))
         session.problems = [*session.problems, problem]
+    seconds["read"] = time.perf_counter() - mark
     return session.problems
 
 
@@ -219,14 +232,10 @@ def transact(
         if progress is not None:
             progress(stage, done, total)
 
-    tell("validate")
     session = Session(book)
-    bad = errors(_read(session))
+    bad = errors(_read(session, tell, seconds))
     if bad:
         raise SopError(_refusal(refusal, bad))
-    seconds["validate"] = time.perf_counter() - started
-    tell("read")
-    seconds["read"] = 0.0  # the inputs were read and typed with the validation
 
     mark = time.perf_counter()
     planned = work(session)
@@ -255,4 +264,4 @@ def transact(
         path = book.save()
     seconds["save"] = time.perf_counter() - mark
     seconds["total"] = time.perf_counter() - started
-    return Done(planned, session.problems, seconds, path)
+    return Done(planned, seconds, path)
