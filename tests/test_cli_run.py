@@ -39,7 +39,7 @@ def test_run_whole_cycle_and_steps(finished_demo, capsys):
     path = finished_demo
     assert main(["run", str(path), "--jobs", "1"]) == 0
     out = capsys.readouterr().out
-    assert f"updated {path}" in out and "tblSupplyPlan: 396 rows" in out  # 44 x 9 measures
+    assert f"updated {path}" in out and "tblSupplyPlan: 440 rows" in out  # 44 x 10 measures
     assert main(["run", str(path), "--step", "supply", "--step", "capacity"]) == 0
     out = capsys.readouterr().out
     assert "steps: supply, capacity" in out

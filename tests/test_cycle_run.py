@@ -34,8 +34,8 @@ def test_every_output_table_is_filled(demo_run):
             table = book.read_table(name)
             assert len(table) == report.rows[name] > 0, name
     assert report.rows["tblForecast"] == 44
-    assert report.rows["tblSupplyPlan"] == 44 * len(schema.SUPPLY_MEASURES)  # 9 since issue 11
-    assert report.rows["tblCapacity"] == 3 * 3
+    assert report.rows["tblSupplyPlan"] == 44 * len(schema.SUPPLY_MEASURES)  # 10 since issue 11
+    assert report.rows["tblCapacity"] == 3 * len(schema.CAPACITY_MEASURES)
     assert report.rows["tblFinancePlan"] == 4 * 7
     assert report.rows["tblReconciliation"] == 4 * 18
 
@@ -77,7 +77,8 @@ def test_demo_story_is_there(demo_run):
     kpis = {k.name: k for k in report.kpis}
     assert 0.05 < kpis["Forecast accuracy (WAPE)"].value < 0.35
     assert abs(kpis["Forecast bias"].value) < 0.1
-    assert kpis["Projected fill rate"].value > 0.95
+    # CNC and ASSY lack hours the requirement needs (issue 11): the plan ships less than demand
+    assert 0.85 < kpis["Projected fill rate"].value < 1.0
     forecast = open_book(path).read_table("tblForecast").set_index("Item")
     assert forecast.loc["KI-112", "Method"] == "family profile"
     # the end-of-life heater timer sells out and stops
@@ -97,7 +98,7 @@ def test_inputs_unchanged_and_log_row(demo_run):
     assert row["Action"] == "run cycle"
     assert row["Rows"] == report.total_rows
     assert float(row["Seconds"]) > 0
-    assert "overloaded" in row["Messages"]
+    assert "capacity cannot make" in row["Messages"]
 
 
 def test_single_step_after_a_full_run(finished_demo):

@@ -252,14 +252,67 @@ def test_safety_stock_uses_the_forecast_error():
 
 def test_capacity_by_hand(capacity, supply):
     table = capacity.table.set_index(["Resource", "Measure"])
-    made = grids(supply.table)["Production"]
+    assert list(table.loc["R1"].index) == list(schema.CAPACITY_MEASURES)
+    g = grids(supply.table)
+    made, required = g["Production"], g["Required"]
     load = 0.5 * made.loc["A"] + 0.1 * made.loc["B"]
+    need = 0.5 * required.loc["A"] + 0.1 * required.loc["B"]
     assert table.loc[("R1", "Load"), LABELS].tolist() == pytest.approx(load.tolist())
+    assert table.loc[("R1", "RequiredLoad"), LABELS].tolist() == pytest.approx(need.tolist())
     assert table.loc[("R1", "Available"), LABELS].tolist() == [60.0] * 4
     assert table.loc[("R1", "Utilization"), LABELS].tolist() == pytest.approx(
         (load / 60).round(4).tolist()
     )
-    assert any("overloaded" in n for n in capacity.notes)
+    # the requirement needs 80 h in 2026-04 (A 100 x 0.5 + B 300 x 0.1) on 60 h: 20 h over;
+    # the plan pre-builds 200 of B in 2026-03, where 20 h are free, and stays within 60 h
+    assert need["2026-04"] == pytest.approx(80.0)
+    assert table.loc[("R1", "OverloadHours"), LABELS].tolist() == [0.0, 0.0, 0.0, 20.0]
+    assert (table.loc[("R1", "Load"), LABELS] <= 60.0 + 0.01).all()
+    assert made.loc["B", "2026-03"] - required.loc["B", "2026-03"] == 200.0
+    assert g["Shortfall"].to_numpy().sum() == 0.0
+    assert any("needs 20 h more than available" in n for n in capacity.notes)
+
+
+def _short_company(**settings):
+    inputs = make_inputs(**settings)
+    fc = forecast_step(inputs, n_jobs=1)
+    plan = supply_step(inputs, demand_step(inputs, fc.table).table, fc.table)
+    load = capacity_step(inputs, plan.table)
+    return inputs, plan, load, reconcile_step(inputs, plan.table, load.table).table
+
+
+def test_shortfall_without_prebuild_is_a_decision_and_overtime_closes_it():
+    """PrebuildPeriods 0: R1 cannot pre-build the 20 h of 2026-04. A is served first (class
+    and margin per hour), so B is 200 units short (20 h / 0.1 h per unit): a shortfall,
+    a backlog, a gap in the Reconciliation and a decision naming the hours. With 34% overtime
+    the plan makes it all and no decision is left."""
+    inputs, plan, load, rec = _short_company(PrebuildPeriods=0)
+    g = grids(plan.table)
+    assert g["Shortfall"].loc["B"].tolist() == [0.0, 0.0, 0.0, 200.0]
+    assert g["Backlog"].loc["B", "2026-04"] == 200.0
+    assert load.table.set_index(["Resource", "Measure"]).loc[("R1", "Load"), "2026-04"] == 60.0
+    row = rec.set_index(["Family", "Period"]).loc[("F1", "2026-04")]
+    assert row["Gap"] == -200.0 and row["Supply"] == row["Demand"] - 200.0
+    assert "R1 needs 133% of its hours" in row["Flag"]
+    assert "short 200 units (EUR 400)" in row["Flag"]
+    assert (
+        "Approve 20 h overtime on R1 by 2026-04 to make 200 units of F1 (EUR 400), or accept "
+        "the backlog" in row["DecisionNeeded"]
+    )
+    assert any("capacity cannot make 200 units" in n for n in plan.notes)
+    # only 2026-04 needs a capacity decision
+    others = rec[(rec["Period"] != "2026-04")]["DecisionNeeded"]
+    assert not others.str.contains("overtime").any()
+
+    inputs, plan, load, rec = _short_company(PrebuildPeriods=0, OvertimePct=0.34)
+    g = grids(plan.table)
+    assert g["Shortfall"].to_numpy().sum() == 0.0
+    assert g["Production"].loc["B", "2026-04"] == 300.0
+    table = load.table.set_index(["Resource", "Measure"])
+    assert table.loc[("R1", "Load"), "2026-04"] == pytest.approx(80.0)  # within 60 x 1.34
+    assert table.loc[("R1", "OverloadHours"), "2026-04"] == pytest.approx(20.0)
+    assert not rec["DecisionNeeded"].str.contains("overtime").any()
+    assert (rec["Gap"] == 0).all()
 
 
 def test_finance_definitions(inputs, supply):
@@ -306,14 +359,11 @@ def test_reconciliation_rows_flags_and_decisions(inputs, supply, capacity):
     assert f1["Revenue"] == 1760.0 and f1["GapToBudget"] == 260.0
     assert f1["GrossMargin"] == 1760.0 - 990.0
     assert "17% above budget" in f1["Flag"]
-    # 2026-04: A 100 and B 300 made: 0.5 x 100 + 0.1 x 300 = 80 h on 60 h -> 20 h over, 133%
+    # 2026-04: the requirement needs 80 h on R1's 60 h, but 20 h pre-built in 2026-03 make it
+    # fit: no shortfall, so no overtime decision (issue 11: decisions only for real limits)
     f1_apr = rows.loc[("F1", "2026-04")]
-    assert "R1 at 133%" in f1_apr["Flag"]
-    # F1 is the only family on R1: 20 h over at 80 h for 400 units -> cut 100 units
-    assert (
-        "Approve 20 h overtime on R1, pre-build or cut 100 units of F1 in 2026-04"
-        in (f1_apr["DecisionNeeded"])
-    )
+    assert f1_apr["Gap"] == 0.0
+    assert "overtime" not in f1_apr["DecisionNeeded"] and "R1" not in f1_apr["Flag"]
     # F2 in 2026-01: C forecast 50 cut to 0 by -80, E sells 100 x 8 = 800 of a 1,000 budget
     f2 = rows.loc[("F2", "2026-01")]
     assert f2["Revenue"] == 800.0

@@ -263,8 +263,10 @@ def test_plan_table_shares_an_overloaded_resource():
         hours_per_unit=pd.Series({"A": 1.0, "B": 1.0, "C": 2.0}),
         capacity=pd.DataFrame({"M1": [40.0], "M2": [40.0]}, index=["R1"]),
     )
-    assert plan.production.loc["A"].tolist() == [16.0, 24.0]
-    assert plan.production.loc["B"].tolist() == [24.0, 16.0]
+    # the allocation rule (issue 11): A (ranked first by item order) gets its hours first;
+    # B's 10 units that do not fit M2 are pre-built in M1, where 10 h are free
+    assert plan.production.loc["A"].tolist() == [10.0, 30.0]
+    assert plan.production.loc["B"].tolist() == [30.0, 10.0]
     assert plan.production.loc["C"].tolist() == [5.0, 500.0]  # no resource: unconstrained
     assert plan.unmet.tolist() == [0.0, 0.0, 0.0]
 

@@ -225,7 +225,11 @@ def test_step_makes_nothing_inside_the_lead_time(lead_one):
     )
     assert g["Demand"].loc["B", "2026-01"] == 330.0
     assert g["Production"].loc["B", "2026-01"] == 0.0
-    assert g["Required"].loc["B"].tolist() == g["Production"].loc["B"].tolist()
+    # R1 cannot make B's 300 of 2026-04 in that month: 200 are pre-built in 2026-03, so the
+    # plan makes the whole requirement, only earlier (issue 11, item 3)
+    assert g["Required"].loc["B"].tolist() == [0.0, 330.0, 150.0, 300.0]
+    assert g["Production"].loc["B"].tolist() == [0.0, 330.0, 350.0, 100.0]
+    assert g["Shortfall"].loc["B"].sum() == 0.0
     assert g["Shipments"].loc["B", "2026-01"] == 300.0
     assert g["Backlog"].loc["B"].tolist()[:2] == [30.0, 0.0]
     assert g["OnHand"].loc["B", "2026-01"] == -30.0
@@ -266,6 +270,7 @@ def test_settings_defaults_of_issue_11():
     assert problems == []
     assert (found["FrozenPeriods"], found["SafetyStockBuildPeriods"], found["Shortage"]) == (
         0, 3, "backlog")  # fmt: skip
+    assert (found["PrebuildPeriods"], found["OvertimePct"]) == (3, 0)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -277,6 +282,9 @@ def test_validate_refuses_bad_new_values_with_sheet_row_and_value():
     settings_frame.loc[settings_frame["Key"] == "FrozenPeriods", "Value"] = "two"
     settings_frame.loc[settings_frame["Key"] == "Shortage", "Value"] = "owed"
     settings_frame.loc[settings_frame["Key"] == "SafetyStockBuildPeriods", "Value"] = 0
+    assert {"OvertimePct", "PrebuildPeriods"} <= set(settings_frame["Key"])
+    settings_frame.loc[settings_frame["Key"] == "OvertimePct", "Value"] = 1.5
+    settings_frame.loc[settings_frame["Key"] == "PrebuildPeriods", "Value"] = -1
     items = frames["tblItems"].astype(object)
     items.at[2, "Backlog"] = -5.0
     items.at[3, "Backlog"] = "lots"
@@ -292,6 +300,9 @@ def test_validate_refuses_bad_new_values_with_sheet_row_and_value():
     has(f"Settings row {frozen} Value: setting FrozenPeriods must be a number; got 'two'")
     has("setting Shortage must be one of backlog, lost; got 'owed'")
     has("setting SafetyStockBuildPeriods must be between 1 and 104; got 0")
+    overtime = 5 + settings_frame.index[settings_frame["Key"] == "OvertimePct"][0]
+    has(f"Settings row {overtime} Value: setting OvertimePct must be between 0 and 1; got 1.5")
+    has("setting PrebuildPeriods must be between 0 and 104; got -1")
     has("Items row 7 Backlog: Backlog is negative: -5.0")
     has("Items row 8 Backlog: Backlog must be a number; got 'lots'")
 

@@ -71,7 +71,8 @@ def test_schema_follows_design():
     for name, columns in DESIGN_COLUMNS.items():
         assert schema.table(name).headers == columns.split(", "), name
     # ours last, then the keys added by issue 11 (DESIGN: "added by issues 9-12")
-    added = ["FrozenPeriods", "SafetyStockBuildPeriods", "Shortage"]
+    added = ["FrozenPeriods", "SafetyStockBuildPeriods", "Shortage", "PrebuildPeriods",
+             "OvertimePct"]  # fmt: skip
     assert [s.key for s in schema.SETTINGS] == DESIGN_SETTINGS + ["HistoryPeriods"] + added
     wide = {t.name for t in schema.TABLES.values() if t.period_columns}
     assert wide == {
@@ -200,7 +201,7 @@ def test_kpi_charts_read_the_trend_table(template):
     assert titles == [
         "Forecast vs actual",
         "Projected inventory vs safety stock",
-        "Capacity utilization",
+        "Capacity utilization, busiest resource",
         "Revenue vs budget",
         "Forecast value added: WAPE by step",
     ]

@@ -1,19 +1,32 @@
-"""Step 4, capacity: load, available hours and utilization per resource and period.
+"""Step 4, capacity: what the requirement and the plan load on every resource, per period.
 
-Load = sum over the items made on the resource of planned production x HoursPerUnit [h];
-Available = tblResources HoursPerPeriod [h]; Utilization = Load / Available (over 100% is an
-overload, which the reconciliation turns into a decision). Items without a resource load
-nothing.
+Per resource r and period t (DESIGN.md tblCapacity; issue 11):
+
+- **RequiredLoad** = sum over the items made on r of the requirement (tblSupplyPlan Required,
+  the strategy's production ignoring capacity) x HoursPerUnit [h];
+- **Load** = the same for the plan (Production, capacity-feasible) [h];
+- **Available** = tblResources HoursPerPeriod [h]; the plan may use up to Available x (1 +
+  Settings OvertimePct);
+- **Utilization** = Load / Available (of the plan; above 100% only by approved overtime);
+- **OverloadHours** = max(0, RequiredLoad - Available): the hours the requirement lacks, which
+  the reconciliation turns into decisions. Differences under 0.01 h are floating-point residue
+  and count as 0 everywhere.
+
+Items without a resource load nothing.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 from sop_xl.cycle.inputs import CycleInputs, grid_of
 from sop_xl.supply import capacity_load
+from sop_xl.workbook.schema import CAPACITY_MEASURES
+
+NOISE_HOURS = 0.01
 
 
 @dataclass(frozen=True)
@@ -25,13 +38,13 @@ class CapacityResult:
 
 
 def capacity_step(inputs: CycleInputs, supply_table: pd.DataFrame) -> CapacityResult:
-    """Load and utilization of every resource of tblResources.
+    """Required load, load, available hours, utilization and overload of every resource.
 
     Parameters
     ----------
     inputs : CycleInputs
     supply_table : DataFrame
-        tblSupplyPlan (its Production rows).
+        tblSupplyPlan (its Required and Production rows).
 
     Returns
     -------
@@ -39,18 +52,43 @@ def capacity_step(inputs: CycleInputs, supply_table: pd.DataFrame) -> CapacityRe
     """
     items = inputs.items
     labels = inputs.labels
-    production = grid_of(supply_table, "Item", labels, measure="Production")
-    production = production.reindex(items.index).fillna(0.0).clip(lower=0.0)
     resource = items["Resource"].where(items["Resource"].isin(inputs.resources.index))
-    table = capacity_load(production, resource, items["HoursPerUnit"].fillna(0.0), inputs.resources)
-    table = table.round(4).reset_index()
+    hours = items["HoursPerUnit"].fillna(0.0)
+
+    def load_of(measure: str) -> pd.DataFrame:
+        made = grid_of(supply_table, "Item", labels, measure=measure)
+        if made.empty and measure == "Required":  # a plan written before issue 11
+            made = grid_of(supply_table, "Item", labels, measure="Production")
+        made = made.reindex(items.index).fillna(0.0).clip(lower=0.0)
+        return capacity_load(made, resource, hours, inputs.resources)
+
+    plan = load_of("Production")
+    required = load_of("Required").xs("Load", level="Measure")
+    available = plan.xs("Available", level="Measure")
+    over = (required - available).clip(lower=0.0)
+    blocks = {
+        "RequiredLoad": required,
+        "Load": plan.xs("Load", level="Measure"),
+        "Available": available,
+        "Utilization": plan.xs("Utilization", level="Measure"),
+        "OverloadHours": over.where(over >= NOISE_HOURS, 0.0),
+    }
+    resources = available.index
+    stacked = np.stack([blocks[m].to_numpy() for m in CAPACITY_MEASURES], axis=1)
+    table = pd.DataFrame(
+        {"Resource": np.repeat(resources.to_numpy(), len(CAPACITY_MEASURES)),
+         "Measure": np.tile(CAPACITY_MEASURES, len(resources))}
+    )  # fmt: skip
+    values = pd.DataFrame(stacked.reshape(-1, len(labels)), columns=labels).round(4)
+    table = pd.concat([table, values], axis=1)
     notes = []
-    util = table[table["Measure"] == "Utilization"].set_index("Resource")[labels]
-    over = util > 1.0
-    if over.to_numpy().any():
+    short = blocks["OverloadHours"]
+    if (short.to_numpy() > 0).any():
+        util = required / available.where(available > 0)
         worst = util.stack().idxmax()
         notes.append(
-            f"{int(over.to_numpy().sum())} overloaded resource-period(s); the worst "
-            f"{worst[0]} in {worst[1]} at {util.at[worst]:.0%}"
+            f"the requirement needs {short.to_numpy().sum():,.0f} h more than available on "
+            f"{int((short > 0).any(axis=1).sum())} resource(s); the worst {worst[0]} in "
+            f"{worst[1]} at {util.at[worst]:.0%} of its hours"
         )
     return CapacityResult(table=table, notes=notes)

@@ -19,7 +19,8 @@ changed target recolours at once in Excel.
 tblKPITrend: one row per period, the last year of actual periods then the plan: Actual (units), the
 Forecast (the holdout forecast over the holdout periods, with items that have no holdout at
 their actuals, then the consensus demand), projected OnHand (positive stock) and SafetyStock,
-capacity Utilization, Revenue (actual, then plan) and Budget (blank in a period without a
+capacity Utilization of the busiest resource in each period (an average over resources would
+hide the one that is full), Revenue (actual, then plan) and Budget (blank in a period without a
 budget, see :func:`sop_xl.cycle.finance.period_budget`).
 """
 
@@ -48,7 +49,6 @@ from sop_xl.kpi import (
     margin_share,
     overload_hours,
     ratio,
-    utilization,
     wape,
     weighted_mean,
 )
@@ -189,8 +189,6 @@ def indicators(
     )
     plan_target, plan_note = budget_target(money["Budget"][year], money["Revenue"][year])
     past_margin = margin_share(past_revenue.sum(), _actual_cogs(inputs, history))
-    load = grid_of(capacity_table, "Resource", labels, measure="Load")
-    available = grid_of(capacity_table, "Resource", labels, measure="Available")
     plan_revenue = float(total["Revenue"][year].sum())
     plan_budget = plan_target if plan_target == plan_target else 0.0
     on_hand = flows.on_hand.clip(lower=0.0).sum(axis=0)
@@ -237,13 +235,15 @@ def indicators(
             "days", "On-hand / demand ahead, all items", False, 0.33),
         KPI("Projected fill rate", fill_rate(served, flows.demand.to_numpy()),
             float(s["ServiceLevel"]), "%", "Demand shipped in its period / demand", True, 0.02),
-        KPI("Items short in the plan", float((flows.on_hand < -1e-9).any(axis=1).sum()), 0.0,
-            "items", "Items with projected backlog", False, 0.0),
-        KPI("Capacity utilization, next 12 months",
-            utilization(load[year].to_numpy(), available[year].to_numpy()), 0.85, "%",
-            "Load hours / available hours", False, 0.1),
-        KPI("Overload hours, plan", overload_hours(load.to_numpy(), available.to_numpy()), 0.0,
-            "h", "Load above available, all resources", False, 0.0),
+        KPI("Items short in the plan", float((flows.on_hand < -SHORT_UNITS).any(axis=1).sum()),
+            0.0, "items", "Items with a projected backlog in some period", False, 0.0),
+        KPI("Items below safety stock", float(below_safety_stock(inputs, flows).sum()), 0.0,
+            "items", "Items whose projected on-hand falls below safety stock after their lead "
+            "time, frozen and build-up periods", False, 0.0),
+        *peak_utilization(capacity_table, labels),
+        KPI("Overload hours, requirement", overload_total(capacity_table, labels), 0.0, "h",
+            "Hours the requirement needs above the available ones (OverloadHours), all "
+            "resources and periods", False, 0.0),
         KPI("Production plan, next 3 months", float(production[near].to_numpy().sum()),
             net_requirement(inputs, flows, near), "units",
             "Planned production; target: net requirement", True, 0.1, fixed_target=False),
@@ -255,6 +255,55 @@ def indicators(
                           flows.demand.sum(axis=1)), 45.0, "days",
             "LeadTime x DaysPerPeriod, weighted by demand", False, 0.2),
     ]  # fmt: skip
+
+
+SHORT_UNITS = 0.5  # a backlog or a dip under safety stock smaller than this is rounding
+
+
+def below_safety_stock(inputs: CycleInputs, flows: ItemFlows) -> pd.Series:
+    """Per item: does the projected on-hand fall below the safety stock (by more than half a
+    unit) in a period after its lead time, Settings FrozenPeriods and SafetyStockBuildPeriods,
+    i.e. where the plan should already hold it?"""
+    s = inputs.settings
+    items = inputs.items
+    lead = np.ceil(items["LeadTime"].fillna(0.0).to_numpy(float) - 1e-9)
+    start = lead + float(s.get("FrozenPeriods") or 0) + int(s.get("SafetyStockBuildPeriods") or 1)
+    periods = np.arange(len(inputs.labels))[None, :]
+    gap = (flows.safety_stock - flows.on_hand).to_numpy()
+    due = periods >= start[:, None]
+    eol = (items["Status"] == "eol").to_numpy()[:, None]
+    return pd.Series(((gap > SHORT_UNITS) & due & ~eol).any(axis=1), index=items.index)
+
+
+def peak_utilization(capacity_table: pd.DataFrame, labels: list[str]) -> list[KPI]:
+    """One KPI per resource: its highest planned utilization over the horizon, the period
+    named in the definition (an average over resources would hide the one that is full)."""
+    load = grid_of(capacity_table, "Resource", labels, measure="Load")
+    available = grid_of(capacity_table, "Resource", labels, measure="Available")
+    util = load / available.where(available > 0)
+    out = []
+    for resource in util.index:
+        row = util.loc[resource]
+        if row.notna().any():
+            worst = row.idxmax()
+            value, where = float(row[worst]), f"; peak in {worst}"
+        else:
+            value, where = float("nan"), ""
+        out.append(KPI(f"Peak utilization, {resource}", value, 0.85, "%",
+                       f"Highest planned load / available hours of {resource}{where}",
+                       False, 0.15))  # fmt: skip
+    return out
+
+
+def overload_total(capacity_table: pd.DataFrame, labels: list[str]) -> float:
+    """Sum of tblCapacity OverloadHours (the requirement above available hours) [h]; a table
+    written before issue 11 gives Load above Available."""
+    over = grid_of(capacity_table, "Resource", labels, measure="OverloadHours")
+    if not over.empty:
+        return float(over.to_numpy().sum())
+    load = grid_of(capacity_table, "Resource", labels, measure="Load")
+    available = grid_of(capacity_table, "Resource", labels, measure="Available")
+    return overload_hours(load.to_numpy(), available.to_numpy())
 
 
 def kpi_table(kpis: list[KPI], previous: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -295,8 +344,9 @@ def trend_table(
         others = actuals[~actuals["item"].isin(with_holdout)].groupby("period")["qty"].sum()
         fc = holdout.groupby("period")["forecast"].sum()
         forecast.loc[fc.index] = fc + others.reindex(fc.index).fillna(0.0)
-    load = grid_of(capacity_table, "Resource", labels, measure="Load").sum(axis=0)
-    available = grid_of(capacity_table, "Resource", labels, measure="Available").sum(axis=0)
+    load = grid_of(capacity_table, "Resource", labels, measure="Load")
+    available = grid_of(capacity_table, "Resource", labels, measure="Available")
+    busiest = (load / available.where(available > 0)).max(axis=0)
     money = family_money(inputs, flows)
     past_budget = budget_grid(inputs, families_of(inputs), history)
     empty = [None] * len(history)
@@ -307,7 +357,7 @@ def trend_table(
             "Forecast": list(forecast.round(0)) + list(flows.demand.sum(axis=0).round(0)),
             "OnHand": empty + list(flows.on_hand.clip(lower=0.0).sum(axis=0).round(0)),
             "SafetyStock": empty + list(flows.safety_stock.sum(axis=0).round(0)),
-            "Utilization": empty + list((load / available.where(available > 0)).round(4)),
+            "Utilization": empty + list(busiest.round(4)),
             "Revenue": list(_actual_revenue(inputs, history).round(0))
             + list(money["Revenue"].sum(axis=0).round(0)),
             "Budget": list(period_budget(past_budget, _family_revenue(inputs, history)).round(0))

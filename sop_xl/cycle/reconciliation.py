@@ -8,11 +8,13 @@ GrossMargin as in DESIGN.md.
 
 Flags, in the order the meeting takes them:
 
-- **overload**: a resource the family's items are made on is planned above 100% in the
-  period. Its overload hours H = Load - Available are split over the families on it by their
-  load; the family's share in units is H_f / (Load_f / Production_f). Decision: ``Approve
-  H_f h overtime on R, pre-build or cut N units of F in P`` (overloads under 1 h are not
-  flagged).
+- **capacity**: the supply plan has a Shortfall for the family's items on resource R in the
+  period: requirement due then that R's hours (overtime included) cannot make in time, even
+  pre-built (:mod:`sop_xl.supply.allocation`). Flag ``R needs X% of its hours`` (RequiredLoad
+  / Available); decision ``Approve H h overtime on R by P to make N units of F (revenue), or
+  accept the backlog`` with H = the shortfall units x HoursPerUnit, the hours that would close
+  the gap. A resource whose requirement fits after pre-building needs no decision, and a
+  safety-stock rebuild inside the frozen zone never makes one (nothing is required there).
 - **shortage**: Gap below -0.5 units without an overload behind it. Decision: ``Expedite N
   units of F (items) or agree the backlog with customers``.
 - **budget**: revenue more than 5% below budget (decision: recover it or accept it) or more
@@ -42,7 +44,6 @@ from sop_xl.cycle.inputs import CycleInputs, grid_of
 from sop_xl.reconcile import reconcile_table
 from sop_xl.workbook import schema
 
-MIN_OVERLOAD_HOURS = 1.0
 MATERIAL_BUDGET_GAP = 0.01  # of the period's total budget: smaller gaps are not flagged
 BELOW_BUDGET = -0.05
 ABOVE_BUDGET = 0.10
@@ -58,43 +59,71 @@ class ReconcileResult:
     notes: list[str] = field(default_factory=list)
 
 
-def family_overloads(
-    inputs: CycleInputs, flows: ItemFlows, capacity_table: pd.DataFrame
-) -> dict[tuple[str, str], list[tuple[str, float, float, float, float]]]:
-    """Overloads per (family, label): [(resource, utilization, hours over on the resource,
-    the family's share of them, units)]; overloads under one hour are ignored."""
+@dataclass(frozen=True)
+class Constraint:
+    """A resource too short for a family's requirement in one period (issue 11).
+
+    Attributes
+    ----------
+    resource : str
+    needed : float
+        RequiredLoad / Available of the resource in the period [-] (2.0 = the requirement
+        needs twice its hours).
+    hours : float
+        Overtime hours that would make the family's shortfall on it [h].
+    units : float
+        The family's shortfall on it: requirement due in the period that the plan cannot make
+        in time [units].
+    revenue : float
+        units x UnitPrice [currency]: the revenue at risk.
+    """
+
+    resource: str
+    needed: float
+    hours: float
+    units: float
+    revenue: float
+
+
+def family_constraints(
+    inputs: CycleInputs, supply_table: pd.DataFrame, capacity_table: pd.DataFrame
+) -> dict[tuple[str, str], list[Constraint]]:
+    """Capacity constraints per (family, label) from the supply plan's Shortfall rows.
+
+    Only real constraints count: a shortfall exists only where the requirement does not fit
+    the resource's hours (overtime included) even with pre-builds; shortfalls under 0.5 units
+    or 0.01 h are residue and ignored.
+    """
     labels = inputs.labels
-    load = grid_of(capacity_table, "Resource", labels, measure="Load")
-    available = grid_of(capacity_table, "Resource", labels, measure="Available")
-    over = load - available
     items = inputs.items
+    short = grid_of(supply_table, "Item", labels, measure="Shortfall")
+    if short.empty:
+        return {}
+    short = short.reindex(items.index).fillna(0.0)
+    required = grid_of(capacity_table, "Resource", labels, measure="RequiredLoad")
+    available = grid_of(capacity_table, "Resource", labels, measure="Available")
     hours = items["HoursPerUnit"].fillna(0.0)
-    made = flows.production.clip(lower=0.0)
-    item_load = made.mul(hours, axis=0)
-    out: dict[tuple[str, str], list[tuple[str, float, float, float, float]]] = {}
-    for resource in over.index:
-        on = items.index[items["Resource"] == resource]
-        if not len(on):
+    price = items["UnitPrice"].fillna(0.0)
+    out: dict[tuple[str, str], list[Constraint]] = {}
+    rows, cols = np.nonzero(short.to_numpy() > SHORTAGE_UNITS)
+    found: dict[tuple[str, str, str], list[float]] = {}
+    for r, c in zip(rows, cols, strict=True):
+        item = short.index[r]
+        key = (items.at[item, "Family"], labels[c], str(items.at[item, "Resource"]))
+        units = float(short.iat[r, c])
+        sums = found.setdefault(key, [0.0, 0.0, 0.0])
+        sums[0] += units * float(hours[item])
+        sums[1] += units
+        sums[2] += units * float(price[item])
+    for (family, label, resource), (need_h, units, revenue) in found.items():
+        if need_h < 0.01:
             continue
-        for label in labels:
-            if over.at[resource, label] < MIN_OVERLOAD_HOURS:
-                continue
-            total = load.at[resource, label]
-            family_load = item_load.loc[on, label].groupby(items.loc[on, "Family"]).sum()
-            family_units = made.loc[on, label].groupby(items.loc[on, "Family"]).sum()
-            for family, fl in family_load.items():
-                if fl <= 0:
-                    continue
-                hours_over = over.at[resource, label]
-                share_hours = hours_over * fl / total
-                units = share_hours * family_units[family] / fl
-                if units < 1:
-                    continue
-                cap = available.at[resource, label]
-                util = total / cap if cap else np.inf
-                out.setdefault((family, label), []).append(
-                    (resource, util, hours_over, share_hours, units)
-                )
+        cap = available.at[resource, label] if resource in available.index else 0.0
+        req = required.at[resource, label] if resource in required.index else 0.0
+        needed = req / cap if cap else np.inf
+        out.setdefault((family, label), []).append(
+            Constraint(resource, needed, need_h, units, revenue)
+        )
     return out
 
 
@@ -113,7 +142,7 @@ def decision(
     gap: float,
     revenue: float,
     budget: float,
-    overloads: list[tuple[str, float, float, float, float]],
+    constraints: list[Constraint],
     short_items: str,
     currency: str,
     *,
@@ -127,35 +156,40 @@ def decision(
     budget : float
         The family's budget in the period [currency]; NaN = no budget row (flagged ``no budget
         for <label>``, never a budget gap).
-    overloads : list of (resource, utilization, hours over, family's hours, family's units)
+    constraints : list of Constraint
+        The resources too short for the family's requirement in the period.
     first_period : bool
-        Nothing can be built before the first plan period: defer instead of pre-build.
+        Kept for callers; overtime in the period itself is the decision either way.
     material : float
         Budget gaps smaller than this amount are not flagged [currency].
 
     Examples
     --------
-    >>> flag, text = decision("Garden", "2026-06", 0, 9e4, 1e5,
-    ...                       [("MOULD", 1.18, 310.0, 310.0, 1200.0)], "", "EUR")
+    >>> flag, text = decision("Garden", "2026-06", -1200, 9e4, 1e5,
+    ...     [Constraint("MOULD", 1.18, 310.0, 1200.0, 24000.0)], "", "EUR")
     >>> flag
-    'MOULD at 118%; 10% below budget'
-    >>> for part in text.split("; "):
-    ...     print(part)
-    Approve 310 h overtime on MOULD, pre-build or cut 1,200 units of Garden in 2026-06
+    'MOULD needs 118% of its hours; short 1,200 units (EUR 24,000); 10% below budget'
+    >>> overtime, budget = text.split("; ")
+    >>> print(overtime.split(" (")[0])
+    Approve 310 h overtime on MOULD by 2026-06 to make 1,200 units of Garden
+    >>> print(overtime.split(" (")[1])
+    EUR 24,000), or accept the backlog
+    >>> print(budget)
     Close the EUR 10,000 budget gap of Garden (promotion, price) or accept it
     """
     flags, decisions = [], []
-    for resource, util, over, hours, units in overloads:
-        flags.append(f"{resource} at {util:.0%}")
-        share = f" (its share of {over:,.0f} h)" if hours < over - 0.5 else ""
-        move = "defer or cut" if first_period else "pre-build or cut"
+    for c in constraints:
+        flags.append(f"{c.resource} needs {c.needed:.0%} of its hours")
         decisions.append(
-            f"Approve {hours:,.0f} h overtime on {resource}{share}, {move} {units:,.0f} units "
-            f"of {family} in {label}"
+            f"Approve {c.hours:,.0f} h overtime on {c.resource} by {label} to make "
+            f"{c.units:,.0f} units of {family} ({_money(c.revenue, currency)}), or accept the "
+            "backlog"
         )
     if gap < -SHORTAGE_UNITS:
-        flags.append(f"short {-gap:,.0f} units")
-        if not overloads:
+        at_risk = sum(c.revenue for c in constraints)
+        risk = f" ({_money(at_risk, currency)})" if at_risk else ""
+        flags.append(f"short {-gap:,.0f} units{risk}")
+        if not constraints:
             which = f" ({short_items})" if short_items else ""
             decisions.append(
                 f"Expedite {-gap:,.0f} units of {family}{which} or agree the backlog with customers"
@@ -216,7 +250,7 @@ def reconcile_step(
     table = table.sort_values(
         ["Period", "Family"], key=lambda c: c.map(order) if c.name == "Family" else c
     ).reset_index(drop=True)
-    overloads = family_overloads(inputs, flows, capacity_table)
+    constraints = family_constraints(inputs, supply_table, capacity_table)
     currency = str(inputs.settings.get("Currency") or "")
     period_budget = table.groupby("Period")["Budget"].sum()
     texts = []
@@ -229,7 +263,7 @@ def reconcile_step(
                 row.Gap,
                 row.Revenue,
                 row.Budget,
-                overloads.get((row.Family, row.Period), []),
+                constraints.get((row.Family, row.Period), []),
                 _short_items(flows, members, row.Period) if row.Gap < -SHORTAGE_UNITS else "",
                 currency,
                 first_period=row.Period == labels[0],

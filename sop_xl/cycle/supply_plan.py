@@ -19,12 +19,17 @@ Per item, over the plan periods:
 - **Lead time** (issue 11): periods 1..ceil(LeadTime) + Settings ``FrozenPeriods`` of an item
   get no new production; only its open receipts (tblReceipts) arrive. End-of-life items are
   frozen over the whole horizon (no production) and get no safety stock.
-- **Production** (the **Required** row before capacity) per the Settings Strategy (chase,
-  level or capacity on tblResources hours) from the next period on, the safety stock reached
+- **Required**: the requirement per the Settings Strategy (chase or level; capacity = chase)
+  from the next period on, ignoring capacity, the safety stock reached
   over Settings ``SafetyStockBuildPeriods`` periods (a linear ramp from what the frozen zone
   leaves), each period that produces makes at least the item's MOQ, rounded up to its LotSize
   (level produces in such campaigns; under capacity, a period's share of an overloaded
   resource may be less) (:func:`sop_xl.supply.production_plan_table`).
+- **Production** (the plan): the requirement made capacity-feasible per resource and period
+  (tblResources hours x (1 + Settings ``OvertimePct``)): pre-built up to Settings
+  ``PrebuildPeriods`` periods early into free hours; what still does not fit is the
+  **Shortfall** of the period it was due in, made up later when hours free up (backlog) or
+  never. Scarce hours go by :func:`allocation_rank` (:mod:`sop_xl.supply.allocation`).
 - **Backlog** (Settings ``Shortage`` = backlog, the default): demand not shipped is owed and
   shipped first when supply allows, starting from tblItems Backlog (blank = 0); with ``lost``
   it is lost. **Shipments** = min(on hand + receipts + production, backlog + demand): never
@@ -154,7 +159,6 @@ def supply_step(
     policy.loc[eol, ["SafetyStock", "ReorderPoint"]] = 0.0
     opening = items["OnHand"].fillna(0.0)
     strategy = str(s["Strategy"]).lower()
-    capacity = inputs.resources if strategy == "capacity" else None
     resource = items["Resource"].where(items["Resource"].isin(inputs.resources.index))
     frozen = float(s.get("FrozenPeriods") or 0)
     plan = production_plan_table(
@@ -164,9 +168,9 @@ def supply_step(
         strategy=strategy,
         lot_size=items["LotSize"].fillna(0.0),
         moq=items["MOQ"].fillna(0.0),
-        resource=resource if capacity is not None else None,
-        hours_per_unit=items["HoursPerUnit"].fillna(0.0) if capacity is not None else None,
-        capacity=capacity,
+        resource=resource,
+        hours_per_unit=items["HoursPerUnit"].fillna(0.0),
+        capacity=inputs.resources,
         receipts=receipts,
         lead_time=items["LeadTime"].fillna(0.0),
         # an end-of-life item is frozen over the whole horizon: no new production
@@ -174,6 +178,11 @@ def supply_step(
         backlog=_opening_backlog(items),
         build_periods=int(s.get("SafetyStockBuildPeriods") or 1),
         shortage=str(s.get("Shortage") or "backlog"),
+        prebuild_periods=int(
+            s.get("PrebuildPeriods") if s.get("PrebuildPeriods") is not None else 3
+        ),
+        overtime=float(s.get("OvertimePct") or 0.0),
+        priority=allocation_rank(items, forecast_table),
     )
     on_hand = plan.on_hand
     days = days_of_supply(
@@ -189,6 +198,7 @@ def supply_step(
         "Shipments": plan.shipments.to_numpy(),
         "OnHand": on_hand.to_numpy(),
         "SafetyStock": safety,
+        "Shortfall": plan.shortfall.to_numpy(),
         "DaysOfSupply": days,
     }
     n = len(items)
@@ -197,7 +207,8 @@ def supply_step(
         {"Item": np.repeat(items.index.to_numpy(), len(SUPPLY_MEASURES)),
          "Measure": np.tile(SUPPLY_MEASURES, n)}
     )  # fmt: skip
-    values = pd.DataFrame(np.round(stacked, 1), columns=labels)
+    # 4 decimals, not 1: rounded production would load a full resource above its hours
+    values = pd.DataFrame(np.round(stacked, 4), columns=labels)
     table = pd.concat([table, values], axis=1)
     notes = []
     short = (on_hand < -1e-9).any(axis=1)
@@ -212,9 +223,48 @@ def supply_step(
             f"{lost.sum():,.0f} units of demand lost (Shortage = lost) on "
             f"{int((lost > 1e-6).sum())} item(s)"
         )
-    if strategy == "capacity" and (plan.unmet > 1e-6).any():
-        notes.append(f"capacity leaves {plan.unmet.sum():,.0f} units unmet")
+    short_made = plan.shortfall.sum(axis=1)
+    if (short_made > 0.5).any():
+        notes.append(
+            f"capacity cannot make {short_made.sum():,.0f} units of the requirement in time "
+            f"({int((short_made > 0.5).sum())} item(s)); {plan.unmet.sum():,.0f} stay unmade "
+            "within the horizon. Scarce hours go to A items first, then B, C, then by gross "
+            "margin per hour"
+        )
     return SupplyResult(table=table, policy=policy, notes=notes)
+
+
+ABC_RANK = {"A": 0, "B": 1, "C": 2}
+
+
+def allocation_rank(items: pd.DataFrame, forecast_table: pd.DataFrame) -> pd.Series:
+    """Rank of each item in the allocation of scarce hours (0 = served first).
+
+    A items first, then B, then C, then items without a class (tblForecast ABC); within a
+    class the highest gross margin per resource hour, (UnitPrice - UnitCost) / HoursPerUnit;
+    then the order of tblItems.
+
+    Examples
+    --------
+    >>> items = pd.DataFrame({"UnitPrice": [10.0, 10.0, 50.0], "UnitCost": [5.0, 2.0, 10.0],
+    ...                       "HoursPerUnit": [1.0, 1.0, 1.0]}, index=["X", "Y", "Z"])
+    >>> forecast = pd.DataFrame({"Item": ["X", "Y", "Z"], "ABC": ["A", "A", "B"]})
+    >>> allocation_rank(items, forecast).tolist()
+    [1, 0, 2]
+    """
+    abc = pd.Series(dtype=object)
+    if "ABC" in forecast_table.columns and "Item" in forecast_table.columns:
+        abc = pd.Series(forecast_table["ABC"].to_numpy(),
+                        index=forecast_table["Item"].astype(str).str.strip())  # fmt: skip
+    klass = abc.reindex(items.index).map(ABC_RANK).fillna(len(ABC_RANK)).to_numpy()
+    hours = items["HoursPerUnit"].fillna(0.0).to_numpy(float)
+    margin = (items["UnitPrice"].fillna(0.0) - items["UnitCost"].fillna(0.0)).to_numpy(float)
+    with np.errstate(all="ignore"):
+        per_hour = np.where(hours > 0, margin / np.where(hours > 0, hours, 1.0), np.inf)
+    order = np.lexsort((np.arange(len(items)), -per_hour, klass))
+    rank = np.empty(len(items), int)
+    rank[order] = np.arange(len(items))
+    return pd.Series(rank, index=items.index)
 
 
 def _opening_backlog(items: pd.DataFrame) -> pd.Series:

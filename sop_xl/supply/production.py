@@ -32,6 +32,7 @@ import pandas as pd
 
 from sop_xl.errors import SopError, show
 from sop_xl.inventory.arrays import numbers, text_option
+from sop_xl.supply import allocation
 from sop_xl.supply.projection import _match, _opening, _rows
 
 STRATEGIES = ("chase", "level", "capacity")
@@ -64,6 +65,9 @@ class ProductionPlan:
         Units shipped per period: min(on hand + receipts + production, backlog + demand).
     lost : ndarray, Series or DataFrame, optional
         Demand lost per period (``shortage="lost"``; zeros with backlog) [units/period].
+    shortfall : ndarray, Series or DataFrame, optional
+        The part of the requirement due in each period that capacity could not make in time
+        [units] (:mod:`sop_xl.supply.allocation`); zeros without capacity.
     """
 
     production: Any
@@ -73,6 +77,7 @@ class ProductionPlan:
     required: Any = None
     shipments: Any = None
     lost: Any = None
+    shortfall: Any = None
 
 
 @dataclass(frozen=True)
@@ -160,42 +165,6 @@ def _level(item: _Item, lot: np.ndarray | None, moq: np.ndarray | None = None) -
     return production
 
 
-def _constrain(
-    required: np.ndarray,
-    codes: np.ndarray,
-    hours: np.ndarray,
-    capacity: np.ndarray,
-    free: np.ndarray | None = None,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Fit required production into capacity, pre-building in the latest earlier periods.
-
-    Periods are visited from last to first; what does not fit in a period is carried to the
-    period before it. Items sharing an overloaded resource get the same share of their need
-    (need = own requirement + carried), so the load equals the available hours. Nothing is
-    pre-built inside an item's frozen zone (periods before ``free``): what is still carried
-    there is unmet. ``codes`` is the resource row of each item (-1 = unconstrained);
-    ``hours`` the hours per unit; ``capacity`` resources x periods.
-    """
-    production = np.zeros_like(required)
-    carry = np.zeros(required.shape[0])
-    if free is None:
-        free = np.zeros(required.shape[0], int)
-    for t in range(required.shape[1] - 1, -1, -1):
-        open_ = t >= free
-        bound = (codes >= 0) & (hours > 0) & open_
-        need = np.where(open_, required[:, t] + carry, 0.0)
-        load = np.bincount(
-            codes[bound], weights=hours[bound] * need[bound], minlength=capacity.shape[0]
-        )
-        with np.errstate(all="ignore"):
-            share = np.where(load > capacity[:, t], capacity[:, t] / load, 1.0)
-        made = need.copy()
-        made[bound] = need[bound] * share[codes[bound]]
-        production[:, t] = made
-        carry = np.where(open_, need - made, carry)
-    return production, carry
-
-
 def _flows(production: np.ndarray, item: _Item) -> dict[str, np.ndarray]:
     """On hand (net), backlog, shipments and lost demand of a production plan.
 
@@ -229,7 +198,7 @@ def _flows(production: np.ndarray, item: _Item) -> dict[str, np.ndarray]:
     }
 
 
-_FRAMES = ("production", "on_hand", "shortage", "required", "shipments", "lost")
+_FRAMES = ("production", "on_hand", "shortage", "required", "shipments", "lost", "shortfall")
 
 
 def _result(
@@ -237,10 +206,11 @@ def _result(
     required: np.ndarray,
     item: _Item,
     unmet: np.ndarray,
+    shortfall: np.ndarray,
     flat: bool,
     template: Any,
 ) -> ProductionPlan:
-    grids = _flows(production, item) | {"required": required}
+    grids = _flows(production, item) | {"required": required, "shortfall": shortfall}
     if isinstance(template, pd.DataFrame):
         frames = {
             k: pd.DataFrame(grids[k], index=template.index, columns=template.columns)
@@ -263,12 +233,47 @@ def _free_periods(lead_time: np.ndarray, frozen: np.ndarray) -> np.ndarray:
     return np.clip(free, 0, 2 * MAX_LEAD_TIME).astype(int)
 
 
+@dataclass(frozen=True)
+class _Capacity:
+    """Capacity inputs of the engine: resource row per item (-1 = none), hours per unit,
+    hours per resource and period, pre-build periods (None = any), overtime share, and the
+    rank of each item in the allocation rule (0 = served first)."""
+
+    codes: np.ndarray
+    hours: np.ndarray
+    limit: np.ndarray
+    prebuild: int | None = None
+    overtime: float = 0.0
+    priority: np.ndarray | None = None
+
+
+def _fit(required: np.ndarray, item: _Item, capacity: _Capacity) -> allocation.Fitted:
+    """The requirement made capacity-feasible (:mod:`sop_xl.supply.allocation`)."""
+    n, periods = required.shape
+    rank = capacity.priority if capacity.priority is not None else np.arange(n)
+    allocator = allocation.Allocator(capacity.codes, capacity.hours, np.asarray(rank))
+    limit = capacity.limit * (1.0 + capacity.overtime)
+    prebuild = periods if capacity.prebuild is None else min(int(capacity.prebuild), periods)
+    production, shortfall = allocation.prebuild_pass(
+        required, allocator, limit, item.free, prebuild
+    )
+    path = _flows(required, item)["on_hand"]
+    ahead = np.cumsum(production - required + shortfall, axis=1)
+    target = np.concatenate([item.start[:, None], path + ahead], axis=1)
+
+    def flows(level: np.ndarray, t: int, made: np.ndarray) -> np.ndarray:
+        return _step(level, item.receipts[:, t] + made - item.demand[:, t], item.lost)
+
+    extra = allocation.catch_up_pass(production, target, flows, allocator, limit, item.free)
+    return allocation.Fitted(production + extra, shortfall, extra)
+
+
 def _plan(
     item: _Item,
     strategy: str,
     lot: np.ndarray | None,
     moq: np.ndarray | None,
-    constrained: tuple[np.ndarray, np.ndarray, np.ndarray] | None,
+    capacity: _Capacity | None,
     flat: bool,
     template: Any,
 ) -> ProductionPlan:
@@ -278,11 +283,11 @@ def _plan(
         required = _level(item, lot, moq)
     else:
         required = _chase(item, lot, moq)
-    production, unmet = required, np.zeros(n)
-    if strategy == "capacity" and constrained is not None:
-        codes, hours, limit = constrained
-        production, unmet = _constrain(required, codes, hours, limit, item.free)
-    return _result(production, required, item, unmet, flat, template)
+    production, unmet, shortfall = required, np.zeros(n), np.zeros_like(required)
+    if capacity is not None:
+        fitted = _fit(required, item, capacity)
+        production, unmet, shortfall = fitted.production, fitted.unmet, fitted.shortfall
+    return _result(production, required, item, unmet, shortfall, flat, template)
 
 
 def production_plan(
@@ -405,7 +410,7 @@ def production_plan(
         limit = _match(_rows(capacity, "capacity", minimum=0)[0], "capacity", need.shape)
         if lot is not None:  # whole lots only
             limit = np.floor(limit / lot[0] + _ROUNDING) * lot[0]
-        constrained = (np.zeros(1, int), np.ones(1), limit)
+        constrained = _Capacity(np.zeros(1, int), np.ones(1), limit)
     return _plan(item, strategy, lot, least, constrained, flat, demand)
 
 
@@ -452,6 +457,9 @@ def production_plan_table(
     backlog: Any = 0.0,
     build_periods: int = 1,
     shortage: str = "backlog",
+    prebuild_periods: int | None = None,
+    overtime: float = 0.0,
+    priority: pd.Series | None = None,
 ) -> ProductionPlan:
     """Production per item and period for every item in one call.
 
@@ -484,27 +492,39 @@ def production_plan_table(
     build_periods : int
         Periods after the frozen zone over which the safety stock is reached (1 = at once).
     shortage : {"backlog", "lost"}
+    prebuild_periods : int, optional
+        Periods production may move earlier than it is due into free capacity (None = any).
+    overtime : float
+        Share of extra hours every resource may work, 0 <= overtime <= 1.
+    priority : Series by item, optional
+        Rank of each item in the allocation rule (lower = served first); blank = item order.
 
     Returns
     -------
     ProductionPlan
-        DataFrames like ``demand`` and ``unmet`` as a Series by item.
+        DataFrames like ``demand`` and ``unmet`` as a Series by item. ``required`` is the
+        strategy's requirement ignoring capacity; ``production`` the capacity-feasible plan;
+        ``shortfall`` what capacity could not make in time.
 
     Notes
     -----
-    As :func:`production_plan`; capacity is in hours and shared: in a period where a resource
-    is overloaded every item on it gets the same fraction of its need, and the rest is
-    pre-built earlier, outside the frozen zone. Lots are kept by chase and level; where
-    capacity binds, the shared quantities need not be whole lots nor reach the MOQ.
+    As :func:`production_plan`. When ``resource``, ``hours_per_unit`` and ``capacity`` are
+    given, the plan fits every strategy's requirement into the hours of each resource (for
+    ``capacity`` they are required; ``capacity`` plans as chase): pre-builds, shortfall,
+    catch-up and the allocation rule between items as in :mod:`sop_xl.supply.allocation`.
+    Lots are kept by chase and level; where capacity binds, the quantities need not be whole
+    lots nor reach the MOQ.
 
     Examples
     --------
+    A is served first; B's 10 units that do not fit in M2 are pre-built in M1:
+
     >>> demand = pd.DataFrame([[10, 30], [20, 20]], index=["A", "B"], columns=["M1", "M2"])
     >>> plan = production_plan_table(demand, 0, strategy="capacity",
     ...     resource=pd.Series({"A": "R1", "B": "R1"}), hours_per_unit=1.0,
     ...     capacity=pd.Series({"R1": 40.0}))
     >>> plan.production.values.tolist()
-    [[16.0, 24.0], [24.0, 16.0]]
+    [[10.0, 30.0], [30.0, 10.0]]
     """
     if not isinstance(demand, pd.DataFrame):
         raise SopError("demand must be a table with one row per item and one column per period")
@@ -535,16 +555,22 @@ def production_plan_table(
     )
     least = None if moq is None else _per_item(moq, "moq", items, minimum=0, blank=0.0)
     strategy = text_option(strategy, "strategy", STRATEGIES)
-    constrained = None
+    given = {"resource": resource, "hours_per_unit": hours_per_unit, "capacity": capacity}
     if strategy == "capacity":
-        for value, name in ((resource, "resource"), (hours_per_unit, "hours_per_unit")):
+        for name, value in given.items():
             if value is None:
                 raise SopError(f"{name} is required for strategy 'capacity'; got a blank")
-        if capacity is None:
-            raise SopError("capacity is required for strategy 'capacity'; got a blank")
+    constrained = None
+    if all(value is not None for value in given.values()):
         hours = _per_item(hours_per_unit, "hours_per_unit", items, minimum=0)
         codes, limit = _resources(resource, items, capacity, demand.columns)
-        constrained = (codes, hours, limit)
+        extra = _scalar(overtime, "overtime", minimum=0, maximum=1)
+        rank = None
+        if priority is not None:
+            rank = _per_item(priority, "priority", items, minimum=0).astype(float)
+        if prebuild_periods is not None:
+            prebuild_periods = int(_scalar(prebuild_periods, "prebuild_periods", minimum=0))
+        constrained = _Capacity(codes, hours, limit, prebuild_periods, extra, rank)
     return _plan(item, strategy, lot, least, constrained, False, demand)
 
 

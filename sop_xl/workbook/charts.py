@@ -118,7 +118,7 @@ def add_kpi_charts(ws: Worksheet, trend: Location, anchors: list[str]) -> None:
     util.series[0].graphicalProperties.line.solidFill = COLORS["Utilization"]
     util.set_categories(categories)
     util.gapWidth = 60
-    _finish(util, "Capacity utilization", "", "0%")
+    _finish(util, "Capacity utilization, busiest resource", "", "0%")
 
     revenue = BarChart()
     revenue.type = "col"

@@ -51,9 +51,10 @@ SUPPLY_MEASURES = (
     "Shipments",
     "OnHand",
     "SafetyStock",
+    "Shortfall",
     "DaysOfSupply",
 )
-CAPACITY_MEASURES = ("Load", "Available", "Utilization")
+CAPACITY_MEASURES = ("RequiredLoad", "Load", "Available", "Utilization", "OverloadHours")
 FINANCE_MEASURES = (
     "Revenue",
     "COGS",
@@ -369,9 +370,14 @@ _TABLES = (
         "Capacity",
         "Load and utilization per resource (over 100% = overloaded)",
         C("Resource", "text", 12, "Resource"),
-        C("Measure", "text", 11, "Load, Available (hours) or Utilization"),
+        C(
+            "Measure",
+            "text",
+            11,
+            "RequiredLoad, Load, Available, OverloadHours (hours) or Utilization",
+        ),
         period_kind="number",
-        measure_kinds={"Load": "number", "Available": "number", "Utilization": "percent"},
+        measure_kinds={m: "number" for m in CAPACITY_MEASURES} | {"Utilization": "percent"},
     ),
     _input(
         "tblBudget",
@@ -459,7 +465,7 @@ _TABLES = (
         C("Forecast", "units", 10, "Forecast / consensus demand [units]"),
         C("OnHand", "units", 10, "Projected on-hand, all items [units]"),
         C("SafetyStock", "units", 11, "Safety stock, all items [units]"),
-        C("Utilization", "percent", 11, "Capacity utilization, all resources"),
+        C("Utilization", "percent", 11, "Planned utilization of the busiest resource"),
         C("Revenue", "money", 12, "Revenue (actual, then plan)"),
         C("Budget", "money", 12, "Budget revenue"),
     ),
@@ -643,7 +649,8 @@ SETTINGS: tuple[Setting, ...] = (
         "Strategy",
         "chase",
         "choice",
-        "Production strategy: chase, level or capacity (constrained)",
+        "Production requirement: chase or level (capacity = chase); the plan always fits it into "
+        "the resources' hours",
         choices=STRATEGIES,
     ),
     Setting("Currency", "EUR", "text", "Currency of prices, costs and budget"),
@@ -690,6 +697,22 @@ SETTINGS: tuple[Setting, ...] = (
         "choice",
         "Unshipped demand: backlog (owed, shipped first when supply allows) or lost",
         choices=SHORTAGES,
+    ),
+    Setting(
+        "PrebuildPeriods",
+        3,
+        "int",
+        "Periods production may move earlier into free capacity when a resource is short",
+        low=0,
+        high=104,
+    ),
+    Setting(
+        "OvertimePct",
+        0,
+        "float",
+        "Share of extra hours every resource may work above HoursPerPeriod (0.1 = 10%)",
+        low=0,
+        high=1,
     ),
 )
 
