@@ -20,7 +20,8 @@ the VBA module built in; when the xlwings package has moved on since, it stops w
 saying to rebuild (``sop-xl build-addin``).
 
 Every file is read back before it is written: olevba must extract each module exactly as
-written, and every ribbon button must reach a callback that runs one of :data:`MACROS`.
+written, and every ribbon button must reach a callback that runs one of
+:data:`sop_xl.macros.MACROS`.
 """
 
 from __future__ import annotations
@@ -35,7 +36,6 @@ from xml.etree import ElementTree
 
 from sop_xl.errors import SopError, show
 from sop_xl.files import atomic_path
-from sop_xl.macros import MACROS
 from sop_xl.vba_project import WORKBOOK_BASE, VbaModule, vba_project_bin
 
 # The ribbon's text sources live in workbook_templates/ribbon; a wheel carries them inside the
@@ -147,7 +147,7 @@ def buttons(custom_ui: str, bas: str, module: str = "SopRibbon") -> list[Button]
     """The buttons of ``custom_ui``, each checked against the callbacks of ``bas``.
 
     Every ``onAction`` must name ``<module>.<Sub>`` of ``bas``, every Sub must run one of
-    :data:`MACROS`, and each macro has exactly one button.
+    :data:`sop_xl.macros.MACROS`, and each macro has exactly one button.
     """
     root = ElementTree.fromstring(custom_ui)
     if root.tag != f"{{{CUSTOMUI_NS}}}customUI":
@@ -163,6 +163,8 @@ def buttons(custom_ui: str, bas: str, module: str = "SopRibbon") -> list[Button]
                 f"({', '.join(sorted(subs))}); got {show(action)}"
             )
         found.append(Button(node.get("id", ""), node.get("label", ""), action, subs[sub]))
+    from sop_xl.macros import MACROS  # late: a button's version check must not wait for it
+
     if bas.count(RUN_BUTTON) != 1:
         raise SopError(f"{module}.bas must call RunPython once, as {RUN_BUTTON}")
     macros = [b.macro for b in found]
@@ -472,12 +474,13 @@ def run_button(macro: str, vba_version: str) -> None:
     it is not the installed xlwings, nothing runs: one line goes to stderr, which xlwings shows
     in Excel, and Python exits with status 1 (RunPython's "failed").
     """
-    problem = xlwings_mismatch(vba_version)
-    if problem is None and macro not in MACROS:
-        problem = f"sop-xl: no macro {show(macro)}; one of {', '.join(MACROS)}"
+    problem = xlwings_mismatch(vba_version)  # before the macros' imports: it says what to do
+    if problem is None:
+        from sop_xl import macros
+
+        if macro not in macros.MACROS:
+            problem = f"sop-xl: no macro {show(macro)}; one of {', '.join(macros.MACROS)}"
     if problem is not None:
         print(problem, file=sys.stderr)
         raise SystemExit(1)
-    import sop_xl.macros
-
-    getattr(sop_xl.macros, macro)()
+    getattr(macros, macro)()
