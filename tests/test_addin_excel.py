@@ -456,3 +456,18 @@ def test_package_parts_have_excels_types_and_relationships(built_addin, excel, k
     assert len(vba_rels(rels)) == 1
     code_name = [w.find(f"{MAIN}workbookPr").get("codeName") for w in (workbook, excel["workbook"])]
     assert code_name == ["ThisWorkbook", "ThisWorkbook"]
+
+
+def test_new_xlsm_carries_the_template_vba_through_a_save(tmp_path):
+    """``sop-xl new FILE.xlsm``: the template's VBA and tab, still there after sop-xl saves it
+    (the file gateway every command writes through)."""
+    from sop_xl.cli import main
+    from sop_xl.workbook.book import open_book
+
+    path = tmp_path / "plan.xlsm"
+    assert main(["new", str(path)]) == 0
+    _, bas = addin.read_ribbon()
+    assert len(addin.verify(path.read_bytes(), "xlsm", bas)) == len(MACROS)
+    open_book(path).save()
+    assert len(addin.verify(path.read_bytes(), "xlsm", bas)) == len(MACROS)
+    assert [t.get("id") for t in ribbon_of(path).iter(f"{CUI}tab")] == ["sopWorkbookTab"]
