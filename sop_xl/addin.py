@@ -12,8 +12,8 @@ one empty document module per workbook and sheet.
   is "S&OP" (id ``sopTab``);
 - the template (and any workbook made by :func:`macro_workbook`) uses ``xlwings.bas`` (macros
   run on the workbook itself), as ``xlwings quickstart --standalone`` does; its tab is
-  "S&OP Workbook" (id ``sopWorkbookTab``), so that with the add-in installed and the template
-  open Excel shows two tabs that say which is which, not two "S&OP" tabs.
+  "S&OP Workbook" (id ``sopWorkbookTab``, :data:`TABS`), so that with the add-in installed and
+  the template open Excel shows two tabs that say which is which, not two "S&OP" tabs.
 
 A button runs ``run_button(macro, version)`` in Python, ``version`` being the xlwings version of
 the VBA module built in; when the xlwings package has moved on since, it stops with one line
@@ -76,17 +76,32 @@ RUN_BUTTON = (
     """RunPython "import sop_xl.addin as a; a.run_button('" & macro & "', '" & """
     """XLWINGS_VERSION & "')\""""
 )
-# "&&" shows one "&" in a ribbon label; a single "&" marks the next letter as a keyboard
-# accelerator (Windows Ribbon framework, UI_PKEY_Label)
-TABS = {
-    "xlam": ('id="sopTab" label="S&amp;&amp;OP" keytip="SO"', "sopTab", "S&&OP"),
-    "xlsm": (
-        'id="sopWorkbookTab" label="S&amp;&amp;OP Workbook" keytip="SW"',
-        "sopWorkbookTab",
-        "S&&OP Workbook",
-    ),
-}
 XLWINGS_MAC_HINT = "To enable RunPython, please run 'xlwings runpython install' in a terminal once"
+
+
+@dataclass(frozen=True)
+class Tab:
+    """A ribbon tab: its id, label and keytip.
+
+    The label doubles "&": a single "&" marks the next letter as a keyboard accelerator and is
+    not shown; "&&" shows one "&" (Windows Ribbon framework, ``UI_PKEY_Label``).
+    """
+
+    id: str
+    label: str
+    keytip: str
+
+    @property
+    def attributes(self) -> str:
+        """The attributes as ``customUI.xml`` writes them."""
+        label = self.label.replace("&", "&amp;")
+        return f'id="{self.id}" label="{label}" keytip="{self.keytip}"'
+
+
+TABS = {
+    "xlam": Tab(id="sopTab", label="S&&OP", keytip="SO"),
+    "xlsm": Tab(id="sopWorkbookTab", label="S&&OP Workbook", keytip="SW"),
+}
 
 
 @dataclass(frozen=True)
@@ -137,10 +152,10 @@ def callbacks(bas: str) -> dict[str, str]:
 
 def template_ribbon(custom_ui: str) -> str:
     """The template's ribbon: the add-in's, with the tab id, label and keytip of the template."""
-    tab = TABS["xlam"][0]
+    tab = TABS["xlam"].attributes
     if custom_ui.count(tab) != 1:
         raise SopError(f"customUI.xml must hold the tab {tab} once; got {custom_ui.count(tab)}")
-    return custom_ui.replace(tab, TABS["xlsm"][0])
+    return custom_ui.replace(tab, TABS["xlsm"].attributes)
 
 
 def buttons(custom_ui: str, bas: str, module: str = "SopRibbon") -> list[Button]:
@@ -373,8 +388,11 @@ def verify(package: bytes, kind: str, bas: str) -> list[Button]:
         raise SopError(f"unexpected VBA modules in the .{kind}; got {sorted(found)}")
     ribbon = parts[CUSTOMUI_PART].decode("utf-8")
     tabs = ElementTree.fromstring(ribbon).iter(f"{{{CUSTOMUI_NS}}}tab")
-    if [(t.get("id"), t.get("label")) for t in tabs] != [TABS[kind][1:]]:
-        raise SopError(f"the .{kind} must have the one tab {TABS[kind][1:]}")
+    expected = TABS[kind]
+    if [(t.get("id"), t.get("label"), t.get("keytip")) for t in tabs] != [
+        (expected.id, expected.label, expected.keytip)
+    ]:
+        raise SopError(f"the .{kind} must have the one tab {expected}")
     return buttons(ribbon, found["SopRibbon"])
 
 
