@@ -1,25 +1,34 @@
 """Build the S&OP ribbon add-in ``sop_xl.xlam`` and the macro template ``sop_template.xlsm``.
 
-Both carry the same ribbon (``workbook_templates/ribbon/customUI.xml``, a tab "S&OP" with one
-button per macro of :mod:`sop_xl.macros`) and the same VBA project, written from source text on
-any platform (:mod:`sop_xl.vba_project`): the ribbon callbacks ``SopRibbon.bas``, xlwings' own
-VBA module (``RunPython``) and its ``Dictionary`` class, both read from the installed xlwings
-package, and one empty document module per workbook and sheet.
+Both carry the ribbon of ``workbook_templates/ribbon/customUI.xml`` (one button per macro of
+:mod:`sop_xl.macros`) and the same VBA project, written from source text on any platform
+(:mod:`sop_xl.vba_project`): the ribbon callbacks ``SopRibbon.bas``, xlwings' own VBA module
+(``RunPython``) and its ``Dictionary`` class, both read from the installed xlwings package, and
+one empty document module per workbook and sheet.
 
 - the add-in uses ``xlwings_custom_addin.bas`` (macros run on the *active* workbook), with its
   ``PROJECT_NAME`` set to ``xlwings`` so that it reads the same settings as the xlwings add-in:
-  the workbook's ``xlwings.conf`` sheet and the user's ``.xlwings/xlwings.conf`` file;
-- the template uses ``xlwings.bas`` (macros run on the workbook itself), as
-  ``xlwings quickstart --standalone`` does.
+  the workbook's ``xlwings.conf`` sheet and the user's ``.xlwings/xlwings.conf`` file; its tab
+  is "S&OP" (id ``sopTab``);
+- the template (and any workbook made by :func:`macro_workbook`) uses ``xlwings.bas`` (macros
+  run on the workbook itself), as ``xlwings quickstart --standalone`` does; its tab is
+  "S&OP Workbook" (id ``sopWorkbookTab``, :data:`TABS`), so that with the add-in installed and
+  the template open Excel shows two tabs that say which is which, not two "S&OP" tabs.
+
+A button runs ``run_button(macro, version)`` in Python, ``version`` being the xlwings version of
+the VBA module built in; when the xlwings package has moved on since, it stops with one line
+saying to rebuild (``sop-xl build-addin``).
 
 Every file is read back before it is written: olevba must extract each module exactly as
-written, and every ribbon button must reach a callback that runs one of :data:`MACROS`.
+written, and every ribbon button must reach a callback that runs one of
+:data:`sop_xl.macros.MACROS`.
 """
 
 from __future__ import annotations
 
 import io
 import re
+import sys
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -27,7 +36,6 @@ from xml.etree import ElementTree
 
 from sop_xl.errors import SopError, show
 from sop_xl.files import atomic_path
-from sop_xl.macros import MACROS
 from sop_xl.vba_project import WORKBOOK_BASE, VbaModule, vba_project_bin
 
 # The ribbon's text sources live in workbook_templates/ribbon; a wheel carries them inside the
@@ -62,7 +70,38 @@ _CALLBACK = re.compile(
     r"^Sub\s+(\w+)\s*\(\s*control\s+As\s+IRibbonControl\s*\)(.*?)^End Sub",
     re.MULTILINE | re.DOTALL | re.IGNORECASE,
 )
-_RUNPYTHON = re.compile(r'RunPython\s+"import\s+sop_xl\.macros\s+as\s+m\s*;\s*m\.(\w+)\(\)"')
+_SOPRUN = re.compile(r'^\s*SopRun\s+"(\w+)"\s*$', re.MULTILINE)
+# the one RunPython call of SopRibbon.bas: the macro, then the xlwings version of the VBA module
+RUN_BUTTON = (
+    """RunPython "import sop_xl.addin as a; a.run_button('" & macro & "', '" & """
+    """XLWINGS_VERSION & "')\""""
+)
+XLWINGS_MAC_HINT = "To enable RunPython, please run 'xlwings runpython install' in a terminal once"
+
+
+@dataclass(frozen=True)
+class Tab:
+    """A ribbon tab: its id, label and keytip.
+
+    The label doubles "&": a single "&" marks the next letter as a keyboard accelerator and is
+    not shown; "&&" shows one "&" (Windows Ribbon framework, ``UI_PKEY_Label``).
+    """
+
+    id: str
+    label: str
+    keytip: str
+
+    @property
+    def attributes(self) -> str:
+        """The attributes as ``customUI.xml`` writes them."""
+        label = self.label.replace("&", "&amp;")
+        return f'id="{self.id}" label="{label}" keytip="{self.keytip}"'
+
+
+TABS = {
+    "xlam": Tab(id="sopTab", label="S&&OP", keytip="SO"),
+    "xlsm": Tab(id="sopWorkbookTab", label="S&&OP Workbook", keytip="SW"),
+}
 
 
 @dataclass(frozen=True)
@@ -93,27 +132,37 @@ def read_ribbon(ribbon_dir: Path = RIBBON_DIR) -> tuple[str, str]:
 def callbacks(bas: str) -> dict[str, str]:
     """``{Sub name: macro name}`` for every ``Sub X(control As IRibbonControl)`` of ``bas``.
 
-    >>> callbacks('Sub Go(control As IRibbonControl)\\n  RunPython "import sop_xl.macros as m; '
-    ...           'm.run_cycle()"\\nEnd Sub\\n')
+    Each callback is one line, ``SopRun "<macro>"``: the guard and the RunPython call are
+    SopRun's, written once.
+
+    >>> callbacks('Sub Go(control As IRibbonControl)\\n    SopRun "run_cycle"\\nEnd Sub\\n')
     {'Go': 'run_cycle'}
     """
     found = {}
     for match in _CALLBACK.finditer(bas.replace("\r\n", "\n")):
-        targets = _RUNPYTHON.findall(match.group(2))
-        if len(targets) != 1:
+        targets = _SOPRUN.findall(match.group(2))
+        if len(targets) != 1 or match.group(2).strip().count("\n"):
             raise SopError(
-                f"callback {match.group(1)} must call RunPython on exactly one macro of "
-                f"sop_xl.macros; got {show(match.group(2).strip(), 80)}"
+                f'callback {match.group(1)} must be the one line SopRun "<macro of '
+                f'sop_xl.macros>"; got {show(match.group(2).strip(), 80)}'
             )
         found[match.group(1)] = targets[0]
     return found
+
+
+def template_ribbon(custom_ui: str) -> str:
+    """The template's ribbon: the add-in's, with the tab id, label and keytip of the template."""
+    tab = TABS["xlam"].attributes
+    if custom_ui.count(tab) != 1:
+        raise SopError(f"customUI.xml must hold the tab {tab} once; got {custom_ui.count(tab)}")
+    return custom_ui.replace(tab, TABS["xlsm"].attributes)
 
 
 def buttons(custom_ui: str, bas: str, module: str = "SopRibbon") -> list[Button]:
     """The buttons of ``custom_ui``, each checked against the callbacks of ``bas``.
 
     Every ``onAction`` must name ``<module>.<Sub>`` of ``bas``, every Sub must run one of
-    :data:`MACROS`, and each macro has exactly one button.
+    :data:`sop_xl.macros.MACROS`, and each macro has exactly one button.
     """
     root = ElementTree.fromstring(custom_ui)
     if root.tag != f"{{{CUSTOMUI_NS}}}customUI":
@@ -129,6 +178,10 @@ def buttons(custom_ui: str, bas: str, module: str = "SopRibbon") -> list[Button]
                 f"({', '.join(sorted(subs))}); got {show(action)}"
             )
         found.append(Button(node.get("id", ""), node.get("label", ""), action, subs[sub]))
+    from sop_xl.macros import MACROS  # late: a button's version check must not wait for it
+
+    if bas.count(RUN_BUTTON) != 1:
+        raise SopError(f"{module}.bas must call RunPython once, as {RUN_BUTTON}")
     macros = [b.macro for b in found]
     unknown = sorted(set(macros) - set(MACROS))
     missing = [m for m in MACROS if m not in macros]
@@ -159,6 +212,17 @@ def xlwings_modules(addin: bool) -> list[VbaModule]:
         if not path.is_file():
             raise SopError(f"xlwings {xlwings.__version__} does not ship {path.name}; got {path}")
     bas = bas_path.read_text(encoding="cp1252")
+    # on macOS a stale AppleScript name is the first thing an xlwings upgrade breaks
+    if bas.count(XLWINGS_MAC_HINT) != 1:
+        raise SopError(f"xlwings' RunPython hint for macOS not found once in {bas_path.name}")
+    bas = bas.replace(
+        XLWINGS_MAC_HINT,
+        XLWINGS_MAC_HINT.replace(
+            "once",
+            f"once (for xlwings {xlwings.__version__}: if xlwings "
+            "was upgraded, rebuild this file with sop-xl build-addin)",
+        ),
+    )
     if addin:
         line = re.compile(r'^(Public Const PROJECT_NAME As String = )"\w+"', re.MULTILINE)
         bas, count = line.subn(r'\1"xlwings"', bas)
@@ -233,8 +297,9 @@ def macro_enable(xlsx: bytes, kind: str, custom_ui: str, bas: str) -> bytes:
     """An .xlsm or .xlam (``kind``) package from an .xlsx package, with ribbon and VBA project.
 
     Changes: the workbook's content type, the ``xl/vbaProject.bin`` part and its relationship,
-    the ``customUI/customUI.xml`` part and its package relationship, and code names on the
-    workbook (``ThisWorkbook``) and worksheets (``Sheet1``..) matching the document modules.
+    the ``customUI/customUI.xml`` part (``custom_ui``; for an .xlsm its :func:`template_ribbon`)
+    and its package relationship, and code names on the workbook (``ThisWorkbook``) and
+    worksheets (``Sheet1``..) matching the document modules.
     """
     if kind not in CT_MAIN:
         raise SopError(f"kind must be xlsm or xlam; got {show(kind)}")
@@ -273,7 +338,8 @@ def macro_enable(xlsx: bytes, kind: str, custom_ui: str, bas: str) -> bytes:
 
     modules = vba_modules(bas, len(sheets), addin=kind == "xlam")
     parts["xl/vbaProject.bin"] = vba_project_bin(modules, VBA_PROJECT_NAME, VBA_PROJECT_ID)
-    parts[CUSTOMUI_PART] = custom_ui.encode("utf-8")
+    ribbon = custom_ui if kind == "xlam" else template_ribbon(custom_ui)
+    parts[CUSTOMUI_PART] = ribbon.encode("utf-8")
 
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
@@ -305,7 +371,8 @@ def verify(package: bytes, kind: str, bas: str) -> list[Button]:
     """Read a built package back; raise :class:`SopError` unless ribbon and VBA are complete.
 
     olevba must extract every module exactly as :func:`vba_modules` makes it from ``bas``, and
-    every button of the ribbon part must reach a callback of the extracted ``SopRibbon``.
+    every button of the ribbon part must reach a callback of the extracted ``SopRibbon``; the
+    tab must carry the id and label of ``kind`` (:data:`TABS`).
     """
     with zipfile.ZipFile(io.BytesIO(package)) as book:
         parts = {name: book.read(name) for name in book.namelist()}
@@ -319,7 +386,14 @@ def verify(package: bytes, kind: str, bas: str) -> list[Button]:
             raise SopError(f"module {module.name} does not read back as written from the .{kind}")
     if sorted(found) != sorted(m.name for m in expected):
         raise SopError(f"unexpected VBA modules in the .{kind}; got {sorted(found)}")
-    return buttons(parts[CUSTOMUI_PART].decode("utf-8"), found["SopRibbon"])
+    ribbon = parts[CUSTOMUI_PART].decode("utf-8")
+    tabs = ElementTree.fromstring(ribbon).iter(f"{{{CUSTOMUI_NS}}}tab")
+    expected = TABS[kind]
+    if [(t.get("id"), t.get("label"), t.get("keytip")) for t in tabs] != [
+        (expected.id, expected.label, expected.keytip)
+    ]:
+        raise SopError(f"the .{kind} must have the one tab {expected}")
+    return buttons(ribbon, found["SopRibbon"])
 
 
 def _addin_workbook() -> bytes:
@@ -348,6 +422,18 @@ def _template_workbook() -> bytes:
     return out.getvalue()
 
 
+def macro_workbook(xlsx: bytes, ribbon_dir: Path = RIBBON_DIR) -> bytes:
+    """An S&OP workbook (.xlsx bytes) as an .xlsm with the template's ribbon and VBA project.
+
+    The xlwings module inside makes *Import Python UDFs* work in it, and its tab runs the
+    macros on it; read back (:func:`verify`) before it is returned.
+    """
+    custom_ui, bas = read_ribbon(ribbon_dir)
+    package = macro_enable(xlsx, "xlsm", custom_ui, bas)
+    verify(package, "xlsm", bas)
+    return package
+
+
 def build_addin(out_dir: str | Path = "dist", ribbon_dir: Path = RIBBON_DIR) -> list[Path]:
     """Build ``sop_xl.xlam`` and ``sop_template.xlsm`` into ``out_dir``; return their paths.
 
@@ -371,3 +457,48 @@ def build_addin(out_dir: str | Path = "dist", ribbon_dir: Path = RIBBON_DIR) -> 
             tmp.chmod(0o644)  # a file to share, not a private temporary
         written.append(out_dir / name)
     return written
+
+
+# --- what a button runs -----------------------------------------------------------------------
+
+
+def xlwings_mismatch(vba_version: str, python_version: str | None = None) -> str | None:
+    """One line saying how to rebuild, when the VBA's xlwings is not Python's; else None.
+
+    >>> xlwings_mismatch("0.37.8", "0.37.8") is None
+    True
+    >>> print(xlwings_mismatch("0.37.8", "0.38.0"))  # doctest: +NORMALIZE_WHITESPACE
+    sop-xl: this file's VBA comes from xlwings 0.37.8 but Python has xlwings 0.38.0:
+    rebuild it with: sop-xl build-addin (then reinstall sop_xl.xlam, or use the new
+    sop_template.xlsm)
+    """
+    if python_version is None:
+        import xlwings
+
+        python_version = xlwings.__version__
+    if vba_version == python_version:
+        return None
+    return (
+        f"sop-xl: this file's VBA comes from xlwings {vba_version} but Python has xlwings "
+        f"{python_version}: rebuild it with: sop-xl build-addin (then reinstall "
+        f"{ADDIN_NAME}, or use the new {TEMPLATE_NAME})"
+    )
+
+
+def run_button(macro: str, vba_version: str) -> None:
+    """Run ``macro`` of :mod:`sop_xl.macros` for a ribbon button (``SopRibbon.bas``).
+
+    ``vba_version`` is ``XLWINGS_VERSION`` of the xlwings VBA module in the calling file. When
+    it is not the installed xlwings, nothing runs: one line goes to stderr, which xlwings shows
+    in Excel, and Python exits with status 1 (RunPython's "failed").
+    """
+    problem = xlwings_mismatch(vba_version)  # before the macros' imports: it says what to do
+    if problem is None:
+        from sop_xl import macros
+
+        if macro not in macros.MACROS:
+            problem = f"sop-xl: no macro {show(macro)}; one of {', '.join(macros.MACROS)}"
+    if problem is not None:
+        print(problem, file=sys.stderr)
+        raise SystemExit(1)
+    getattr(macros, macro)()

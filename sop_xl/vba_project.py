@@ -9,10 +9,12 @@ A VBA project is a compound file (:mod:`sop_xl.compound_file`) holding:
   version "MUST be 0xFFFF on write", the performance cache "MUST NOT be present on write"), so
   Office compiles the project from source on load;
 - ``PROJECT``: the text properties (2.3.1): modules, name, and the encrypted protection, password
-  and visibility values (2.4.3), here "unprotected, no password, visible".
+  and visibility values (2.4.3), here "unprotected, no password, visible";
+- ``PROJECTwm``: every module name in the code page and in UTF-16 (2.3.3), as Excel writes it.
 
-The project references the Microsoft Office Object Library (for ``IRibbonControl``); Excel's own
-libraries (VBA, Excel) are the host's and are never listed, as in xlwings' own add-ins.
+The project references OLE Automation (stdole) and the Microsoft Office Object Library (for
+``IRibbonControl``), the two references Excel writes into a new project; Excel's own libraries
+(VBA, Excel) are the host's and are never listed, as in Excel's and xlwings' own files.
 
 >>> hello = VbaModule.from_source('Attribute VB_Name = "Hi"\\nSub A()\\nEnd Sub')
 >>> project = vba_project_bin([hello])
@@ -37,6 +39,10 @@ LCID = 0x0409
 WORKBOOK_BASE = "0{00020819-0000-0000-C000-000000000046}"
 WORKSHEET_BASE = "0{00020820-0000-0000-C000-000000000046}"
 CLASS_BASE = "0{FCFB3D2A-A0FA-1068-A738-08002B3371B5}"
+STDOLE_LIBID = (
+    r"*\G{00020430-0000-0000-C000-000000000046}#2.0#0#"
+    r"C:\Windows\System32\stdole2.tlb#OLE Automation"
+)
 OFFICE_LIBID = (
     r"*\G{2DF8D04C-5BFA-101B-BDE5-00AA0044DE52}#2.0#0#"
     r"C:\Program Files\Common Files\Microsoft Shared\OFFICE16\MSO.DLL#"
@@ -258,11 +264,12 @@ def dir_stream(modules: list[VbaModule], project_name: str) -> bytes:
     out += _record(0x0008, struct.pack("<I", 0))  # lib flags
     out += struct.pack("<HIIH", 0x0009, 4, 1, 0)  # version (its size field is reserved: 4)
     out += _text_records(0x000C, 0x003C, "")  # constants
-    # reference to the Office library: name, then REFERENCEREGISTERED
-    out += _text_records(0x0016, 0x003E, "Office")
-    libid = OFFICE_LIBID.encode(ENCODING)
-    registered = struct.pack("<I", len(libid)) + libid + struct.pack("<IH", 0, 0)
-    out += _record(0x000D, registered)
+    for name, libid in (("stdole", STDOLE_LIBID), ("Office", OFFICE_LIBID)):
+        # a reference: REFERENCENAME, then REFERENCEREGISTERED (2.3.4.2.2)
+        out += _text_records(0x0016, 0x003E, name)
+        encoded = libid.encode(ENCODING)
+        registered = struct.pack("<I", len(encoded)) + encoded + struct.pack("<IH", 0, 0)
+        out += _record(0x000D, registered)
     out += struct.pack("<HIH", 0x000F, 2, len(modules))
     out += struct.pack("<HIH", 0x0013, 2, 0xFFFF)  # project cookie
     for module in modules:
@@ -304,6 +311,19 @@ def project_stream(modules: list[VbaModule], project_name: str, project_id: str)
     return ("\r\n".join(lines) + "\r\n").encode(ENCODING)
 
 
+def project_wm_stream(modules: list[VbaModule]) -> bytes:
+    """The ``PROJECTwm`` stream (2.3.3): each module name null-terminated in the code page, then
+    in UTF-16 ending in 0x0000, in the order of the ``PROJECT`` stream; 0x0000 at the end.
+
+    >>> project_wm_stream([VbaModule.document("Sheet1")])
+    b'Sheet1\\x00S\\x00h\\x00e\\x00e\\x00t\\x001\\x00\\x00\\x00\\x00\\x00'
+    """
+    out = bytearray()
+    for module in modules:
+        out += module.name.encode(ENCODING) + b"\0" + module.name.encode("utf-16-le") + b"\0\0"
+    return bytes(out + b"\0\0")
+
+
 def vba_project_bin(
     modules: Iterable[VbaModule], project_name: str = "VBAProject", project_id: str | None = None
 ) -> bytes:
@@ -318,6 +338,7 @@ def vba_project_bin(
     project_id = project_id or "{" + str(uuid.uuid4()).upper() + "}"
     streams = {
         "PROJECT": project_stream(modules, project_name, project_id),
+        "PROJECTwm": project_wm_stream(modules),
         "VBA/_VBA_PROJECT": VBA_PROJECT_STREAM,
         "VBA/dir": compress(dir_stream(modules, project_name)),
     }

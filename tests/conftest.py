@@ -194,3 +194,17 @@ def demo_rolled(demo_finished_file, tmp_path_factory) -> Iterator[RolledDemo]:
     }
     for checked in _shared(path):
         yield RolledDemo(checked, first, rolled, hand)
+
+
+@pytest.fixture(scope="session")
+def built_addin(tmp_path_factory) -> Iterator[dict[str, Path]]:
+    """``sop-xl build-addin`` once: ``{"xlam": sop_xl.xlam, "xlsm": sop_template.xlsm}``."""
+    from sop_xl.cli import main
+
+    out = tmp_path_factory.mktemp("addin")
+    assert main(["build-addin", "--out", str(out)]) == 0
+    built = {"xlam": out / "sop_xl.xlam", "xlsm": out / "sop_template.xlsm"}
+    digests = {kind: _digest(path) for kind, path in built.items()}
+    yield built
+    for kind, path in built.items():
+        assert _digest(path) == digests[kind], f"a test wrote to the shared {path.name}"

@@ -30,6 +30,7 @@ from sop_xl import addin
 from sop_xl.cli import main
 from sop_xl.compound_file import compound_file
 from sop_xl.errors import SopError
+from sop_xl.macros import MACROS
 from sop_xl.vba_project import (
     WORKBOOK_BASE,
     VbaModule,
@@ -61,10 +62,9 @@ needs_soffice = pytest.mark.skipif(shutil.which("soffice") is None, reason="no L
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory) -> dict[str, Path]:
-    out = tmp_path_factory.mktemp("addin")
-    assert main(["build-addin", "--out", str(out)]) == 0
-    return {kind: out / name for kind, name in KINDS.items()}
+def built(built_addin) -> dict[str, Path]:
+    assert {kind: path.name for kind, path in built_addin.items()} == KINDS
+    return built_addin
 
 
 def vba_of(path_or_bytes) -> dict[str, str]:
@@ -103,12 +103,12 @@ def soffice(source: Path, fmt: str, outdir: Path, infilter: str | None = None) -
 
 
 def test_macro_names_are_the_nine_of_the_design():
-    assert list(addin.MACROS) == NINE_MACROS
+    assert list(MACROS) == NINE_MACROS
 
 
 def test_tab_groups_in_cycle_order_with_icons_labels_and_screentips():
     tabs = list(custom_ui().iter(f"{CUI}tab"))
-    assert [t.get("label") for t in tabs] == ["S&OP"]
+    assert [t.get("label") for t in tabs] == ["S&&OP"]  # "&&" shows as "&"
     assert [g.get("label") for g in tabs[0].iter(f"{CUI}group")] == GROUPS
     buttons = list(tabs[0].iter(f"{CUI}button"))
     assert len(buttons) == 9
@@ -128,8 +128,9 @@ def test_every_on_action_names_a_sub_of_the_bas():
 
 def test_every_runpython_target_is_one_of_the_nine_macros():
     bas = (RIBBON / "SopRibbon.bas").read_text()
-    targets = re.findall(r'RunPython "import sop_xl\.macros as m; m\.(\w+)\(\)"', bas)
+    targets = re.findall(r'^    SopRun "(\w+)"$', bas, re.MULTILINE)
     assert sorted(targets) == sorted(NINE_MACROS)
+    assert bas.count('RunPython "') == 1 and addin.RUN_BUTTON in bas
     assert addin.callbacks(bas) == {
         "ValidateInputs": "validate_inputs",
         "RefreshForecast": "refresh_forecast",
@@ -163,9 +164,13 @@ def test_sources_that_disagree_are_refused():
     ):
         addin.buttons(cui.replace("SopRibbon.RunCycle", "SopRibbon.Nope"), bas)
     with pytest.raises(SopError, match=r"unknown \['run_all'\], missing \['run_cycle'\]"):
-        addin.buttons(cui, bas.replace("m.run_cycle()", "m.run_all()"))
-    with pytest.raises(SopError, match="callback RunCycle must call RunPython on exactly one"):
-        addin.buttons(cui, bas.replace('RunPython "import sop_xl.macros as m; m.run_cycle()"', ""))
+        addin.buttons(cui, bas.replace('SopRun "run_cycle"', 'SopRun "run_all"'))
+    with pytest.raises(SopError, match='callback RunCycle must be the one line SopRun "<macro'):
+        addin.buttons(cui, bas.replace('SopRun "run_cycle"', ""))
+    with pytest.raises(SopError, match="callback RunCycle must be the one line"):
+        addin.buttons(cui, bas.replace('SopRun "run_cycle"', 'SopRun "run_cycle"\n    Beep'))
+    with pytest.raises(SopError, match="SopRibbon.bas must call RunPython once"):
+        addin.buttons(cui, bas.replace(addin.RUN_BUTTON, 'RunPython "import sop_xl"'))
     with pytest.raises(SopError, match="must use the namespace"):
         addin.buttons(cui.replace("2006/01/customui", "2009/07/customui"), bas)
 
@@ -177,7 +182,9 @@ def test_sources_that_disagree_are_refused():
 def test_package_has_customui_part_relationship_and_content_types(built, kind):
     with zipfile.ZipFile(built[kind]) as book:
         assert book.testzip() is None
-        assert book.read("customUI/customUI.xml") == (RIBBON / "customUI.xml").read_bytes()
+        ribbon = (RIBBON / "customUI.xml").read_text()
+        ribbon = ribbon if kind == "xlam" else addin.template_ribbon(ribbon)
+        assert book.read("customUI/customUI.xml").decode() == ribbon
         rels = ElementTree.fromstring(book.read("_rels/.rels"))
         types = ElementTree.fromstring(book.read("[Content_Types].xml"))
         wb_rels = ElementTree.fromstring(book.read("xl/_rels/workbook.xml.rels"))
@@ -241,7 +248,7 @@ def test_every_on_action_reaches_an_extracted_callback_running_a_macro(built, ki
         sub = button.get("onAction").split(".")[1]
         body = re.search(CALLBACK.format(sub) + r"(.*?)^End Sub", ribbon, re.MULTILINE | re.DOTALL)
         assert body, f"{sub} not in the extracted VBA"
-        targets += re.findall(r'RunPython "import sop_xl\.macros as m; m\.(\w+)\(\)"', body[1])
+        targets += re.findall(r'^    SopRun "(\w+)"$', body[1], re.MULTILINE)
     assert sorted(targets) == sorted(NINE_MACROS)
 
 
@@ -261,6 +268,7 @@ def test_vba_project_streams(built, kind):
     assert decrypt(values["GC"]) == b"\xff"  # visible
     directory = bytes(decompress_stream(bytearray(ole.openstream("VBA/dir").read())))
     assert b"Microsoft Office 16.0 Object Library" in directory  # for IRibbonControl
+    assert b"stdole2.tlb#OLE Automation" in directory  # as Excel writes a new project
 
 
 def test_build_is_refused_when_out_is_a_file(tmp_path, capsys):
@@ -434,7 +442,7 @@ def test_bad_vba_input_is_refused():
 def test_build_keeps_old_files_when_the_sources_are_bad(tmp_path):
     (tmp_path / "ribbon").mkdir()
     (tmp_path / "ribbon" / "customUI.xml").write_text((RIBBON / "customUI.xml").read_text())
-    bas = (RIBBON / "SopRibbon.bas").read_text().replace("m.reconcile()", "m.recon()")
+    bas = (RIBBON / "SopRibbon.bas").read_text().replace('"reconcile"', '"recon"')
     (tmp_path / "ribbon" / "SopRibbon.bas").write_text(bas)
     (tmp_path / "out").mkdir()
     (tmp_path / "out" / "sop_xl.xlam").write_bytes(b"old")

@@ -54,15 +54,21 @@ def test_check_inputs_is_clean_on_the_demo():
     assert isinstance(demo_tables()["tblActuals"], pd.DataFrame)
 
 
-def test_new_refuses_an_xlsm_name_instead_of_writing_an_xlsx_under_it(tmp_path, capsys):
+def test_new_writes_an_xlsm_only_with_its_vba_project(tmp_path, capsys):
+    """An .xlsm name gets a macro workbook (issue 13), never an .xlsx under that name."""
+    import zipfile
+
     path = tmp_path / "plan.xlsm"
-    assert main(["new", "--demo", str(path)]) == 1
-    err = capsys.readouterr().err.strip().splitlines()
-    assert err == [
-        "sop-xl: error: sop-xl new writes .xlsx workbooks; got plan.xlsm: for the macro template "
-        "with the S&OP ribbon use sop-xl build-addin --out FOLDER (writes sop_template.xlsm)"
-    ]
-    assert not path.exists()
+    assert main(["new", "--demo", str(path)]) == 0
+    with zipfile.ZipFile(path) as book:
+        assert "xl/vbaProject.bin" in book.namelist()
+        assert b"application/vnd.ms-excel.sheet.macroEnabled.main+xml" in book.read(
+            "[Content_Types].xml"
+        )
+    assert main(["new", str(tmp_path / "plan.xls")]) == 1
+    assert capsys.readouterr().err.strip().splitlines()[-1] == (
+        "sop-xl: error: the workbook name must end in .xlsx or .xlsm; got plan.xls"
+    )
 
 
 def test_an_absurd_lead_time_is_refused_not_wrapped_around(tmp_path, capsys):

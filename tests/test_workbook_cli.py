@@ -27,7 +27,7 @@ def test_new_refuses_to_overwrite(tmp_path, capsys):
     assert err.strip() == f"sop-xl: error: {path} already exists; use --force to overwrite it"
     assert path.read_bytes() == b"precious"
     assert main(["new", str(tmp_path / "plan.csv")]) == 1
-    assert "the workbook name must end in .xlsx; got plan.csv" in capsys.readouterr().err
+    assert "the workbook name must end in .xlsx or .xlsm; got plan.csv" in capsys.readouterr().err
 
 
 def test_new_demo_then_validate_finds_a_planted_error(tmp_path, capsys):

@@ -228,4 +228,4 @@ def test_start_sheet_has_six_steps_and_a_guide(template):
 
 def test_xlwings_conf(template):
     ws = template["xlwings.conf"]
-    assert (ws["A1"].value, ws["B1"].value) == ("UDF_MODULES", "sop_udfs")
+    assert (ws["A1"].value, ws["B1"].value) == ("UDF Modules", "sop_udfs")

@@ -1,4 +1,4 @@
-"""sop-xl's Excel functions (xlwings UDF module; xlwings setting ``UDF_MODULES = sop_udfs``).
+"""sop-xl's Excel functions (xlwings UDF module; xlwings setting ``UDF Modules = sop_udfs``).
 
 Thin wrappers only: each function reads its arguments through :mod:`sop_xl.cells`, calls the
 calculation core, and shapes the result for the sheet. :func:`sop_xl.cells.boundary` turns bad

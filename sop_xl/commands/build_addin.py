@@ -1,8 +1,9 @@
 """``sop-xl build-addin [--out DIR]``: build the S&OP ribbon add-in and the macro template.
 
 Writes ``sop_xl.xlam`` (the add-in: the "S&OP" ribbon tab for every workbook) and
-``sop_template.xlsm`` (the S&OP template with the same ribbon inside) into DIR, on any
-platform; see :mod:`sop_xl.addin`.
+``sop_template.xlsm`` (the S&OP template with the same buttons on its own tab, "S&OP Workbook")
+into DIR, on any platform; see :mod:`sop_xl.addin`. Run it again after upgrading xlwings: the
+files carry the xlwings VBA module of the build's xlwings version.
 """
 
 from __future__ import annotations

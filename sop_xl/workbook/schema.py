@@ -766,7 +766,8 @@ INPUT_TABLES: tuple[str, ...] = tuple(t.name for t in TABLES.values() if t.role 
 OUTPUT_TABLES: tuple[str, ...] = tuple(t.name for t in TABLES.values() if t.role == "output")
 SHEET_NAMES: tuple[str, ...] = tuple(s.name for s in SHEETS)
 
-XLWINGS_CONF: tuple[tuple[str, str], ...] = (("UDF_MODULES", "sop_udfs"),)
+# keys as xlwings' docs spell them; its VBA reads them upper-cased: GetConfig("UDF MODULES")
+XLWINGS_CONF: tuple[tuple[str, str], ...] = (("UDF Modules", "sop_udfs"),)
 
 
 def table(name: str) -> Table:
