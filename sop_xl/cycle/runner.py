@@ -31,6 +31,7 @@ from sop_xl.cycle.steps import (
 )
 from sop_xl.cycle.transaction import Planned, Progress, Session, Writes, transact
 from sop_xl.errors import SopError
+from sop_xl.forecast.cluster import cluster_executor
 from sop_xl.kpi import KPI
 from sop_xl.workbook.book import Book
 from sop_xl.workbook.validate import Problem
@@ -113,6 +114,7 @@ def run_cycle(
     *,
     save: bool = True,
     n_jobs: int | None = None,
+    scheduler: str | None = None,
 ) -> CycleReport:
     """Run the S&OP cycle (or some of its steps) on ``book``.
 
@@ -131,6 +133,9 @@ def run_cycle(
         left open, its writes held for the macro to commit).
     n_jobs : int or None, keyword-only
         Worker processes for the forecast (None = all cores).
+    scheduler : str or None, keyword-only
+        Address of a Dask scheduler that runs the forecast (``tcp://host:8786``); None = the
+        workbook's Settings ``Scheduler`` (blank there: local worker processes).
 
     Returns
     -------
@@ -170,9 +175,19 @@ def run_cycle(
                 session.require(table, f"the {step} step has nowhere to write")
         report.warnings = [p for p in session.problems if p.severity == "warning"]
         given = _given(session, steps_run)
-        tables = compute(
-            chosen, session.typed(), given, n_jobs=n_jobs, progress=progress, done=done
-        )
+        inputs = session.typed()
+        address = scheduler or inputs.settings.get("Scheduler")
+        forecasting = any(step.forecasts for step in steps_run)
+        with cluster_executor(address if forecasting else None) as executor:
+            tables = compute(
+                chosen,
+                inputs,
+                given,
+                n_jobs=n_jobs,
+                progress=progress,
+                done=done,
+                executor=executor,
+            )
         writes = Writes(tables={name: tables[name] for step in chosen for name in OUTPUTS[step]})
         report.rows = writes.rows
         report.tables = dict(writes.tables)
