@@ -17,7 +17,15 @@ from typing import Any
 
 import pandas as pd
 
+from sop_xl.cycle.records import (
+    archive_lag_sums,
+    plan_archive,
+    plan_name,
+    sheet_in_archive,
+    with_archive_history,
+)
 from sop_xl.cycle.steps import (
+    LAG_SUMS,
     OUTPUTS,
     START_STEPS,
     STEPS,
@@ -178,6 +186,13 @@ def run_cycle(
         inputs = session.typed()
         address = scheduler or inputs.settings.get("Scheduler")
         forecasting = any(step.forecasts for step in steps_run)
+        with plan_archive(inputs.settings, session.location()) as archive:
+            if archive is not None:  # read what the steps need, then let others in
+                plan_of = plan_name(session.location())
+                in_sql = sheet_in_archive(inputs, archive, plan_of)
+                inputs = with_archive_history(inputs, archive, plan_of, lags=not in_sql)
+                if in_sql and any(step.name == "kpis" for step in steps_run):
+                    given[LAG_SUMS] = archive_lag_sums(archive, plan_of, inputs)
         with cluster_executor(address if forecasting else None) as executor:
             tables = compute(
                 chosen,

@@ -47,6 +47,8 @@ from sop_xl.records.scenarios import COLUMNS as SCENARIO_COLUMNS
 
 HOLDOUT = "holdout"
 """In-memory result: the forecast's holdout errors (the kpis step's forecast accuracy)."""
+LAG_SUMS = "archive lag sums"
+"""Source given by the runner with a plan archive: per-item lag sums (sop_xl.cycle.records)."""
 START_STEPS = "Start steps"
 """Source: the Start sheet's step block (status, start and due dates), for the cycle time."""
 
@@ -185,6 +187,7 @@ def _kpis(ctx: StepContext) -> StepResult:
         cycle_start=inputs.periods[0],
         steps=tables[START_STEPS],
         decisions=typed_decisions(tables.get("tblDecisions")),
+        lag_sums=tables.get(LAG_SUMS),  # with a plan archive: aggregated in its database
     )
     every = (*kpis.kpis, *records.kpis)
     out = {
