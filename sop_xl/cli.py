@@ -95,6 +95,17 @@ def add_jobs_argument(parser: argparse.ArgumentParser, what: str = "the forecast
     )
 
 
+def add_scheduler_argument(parser: argparse.ArgumentParser) -> None:
+    """``--scheduler ADDRESS``: forecast on a Dask cluster (:mod:`sop_xl.forecast.cluster`)."""
+    parser.add_argument(
+        "--scheduler",
+        default=None,
+        metavar="ADDRESS",
+        help="forecast on the Dask cluster of this scheduler (e.g. tcp://10.0.0.5:8786) "
+        "instead of this computer's cores; --jobs then does not apply",
+    )
+
+
 class OneLineParser(argparse.ArgumentParser):
     """An argument parser whose usage errors are one line on stderr and exit code 1."""
 

@@ -70,9 +70,9 @@ def test_schema_follows_design():
     assert list(schema.SHEET_NAMES) == DESIGN_SHEETS
     for name, columns in DESIGN_COLUMNS.items():
         assert schema.table(name).headers == columns.split(", "), name
-    # ours last, then the keys added by issue 11 (DESIGN: "added by issues 9-12")
-    added = ["FrozenPeriods", "SafetyStockBuildPeriods", "Shortage", "PrebuildPeriods",
-             "OvertimePct"]  # fmt: skip
+    # ours last, then the keys added by issues 11 and 14 (DESIGN: "added by issues 9-12")
+    added = ["FrozenPeriods", "SafetyStockBuildPeriods", "Shortage", "PrebuildPeriods"]
+    added += ["OvertimePct", "Scheduler", "Archive", "HistoryCycles"]
     assert [s.key for s in schema.SETTINGS] == DESIGN_SETTINGS + ["HistoryPeriods"] + added
     wide = {t.name for t in schema.TABLES.values() if t.period_columns}
     assert wide == {

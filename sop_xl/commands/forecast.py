@@ -15,10 +15,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from sop_xl.cli import MAX_HORIZON, add_jobs_argument, command
+from sop_xl.cli import MAX_HORIZON, add_jobs_argument, add_scheduler_argument, command
 from sop_xl.errors import SopError
 from sop_xl.files import atomic_path, check_writable
 from sop_xl.forecast.batch import forecast_frame, to_wide
+from sop_xl.forecast.cluster import cluster_executor
 from sop_xl.forecast.methods import METHODS
 from sop_xl.longtable import read_long_table as read_long_table_core
 from sop_xl.periods import PeriodGrid
@@ -70,6 +71,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="period type of the table (default month)",
     )
     add_jobs_argument(parser)
+    add_scheduler_argument(parser)
     parser.add_argument("--out", type=Path, required=True, help="output file (.csv or .xlsx)")
 
 
@@ -219,7 +221,10 @@ def run(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     from tqdm import tqdm
 
-    with tqdm(total=n_items, unit="item", desc="forecast", disable=None) as bar:
+    with (
+        cluster_executor(args.scheduler) as executor,
+        tqdm(total=n_items, unit="item", desc="forecast", disable=None) as bar,
+    ):
 
         def progress(done: int, total: int) -> None:
             bar.update(done - bar.n)
@@ -232,6 +237,7 @@ def run(args: argparse.Namespace) -> int:
             level=args.level,
             freq=PeriodGrid(args.period).freq,
             n_jobs=args.jobs,
+            executor=executor,
             progress=progress,
         )
     freq = PeriodGrid(args.period).freq

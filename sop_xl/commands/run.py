@@ -1,4 +1,6 @@
-"""``sop-xl run FILE [--step STEP ...]``: run the S&OP cycle (or some steps) on a workbook.
+"""``sop-xl run FILE [--step STEP ...] [--scheduler ADDRESS]``: run the S&OP cycle (or some
+steps) on a workbook; the forecast runs on a Dask cluster with ``--scheduler`` (or the Settings
+key ``Scheduler``).
 
 Refuses a read-only workbook or folder first; then holds the workbook's lock (another sop-xl
 command on the same file waits up to ``sop_xl.files.LOCK_TIMEOUT`` seconds, then refuses),
@@ -12,7 +14,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from sop_xl.cli import add_jobs_argument, command
+from sop_xl.cli import add_jobs_argument, add_scheduler_argument, command
 from sop_xl.cycle.runner import STEPS, CycleReport
 
 
@@ -25,6 +27,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help=f"run only this step (repeatable): {', '.join(STEPS)}; default: the whole cycle",
     )
     add_jobs_argument(parser)
+    add_scheduler_argument(parser)
 
 
 class ProgressPrinter:
@@ -78,7 +81,9 @@ def run(args: argparse.Namespace) -> int:
     printer = ProgressPrinter()
     try:
         with edit_book(args.file) as book:
-            report = run_cycle(book, args.step, progress=printer, n_jobs=args.jobs)
+            report = run_cycle(
+                book, args.step, progress=printer, n_jobs=args.jobs, scheduler=args.scheduler
+            )
     finally:
         printer.close()
     print(f"updated {args.file}")

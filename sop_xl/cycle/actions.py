@@ -43,6 +43,13 @@ from openpyxl.formula.translate import Translator
 from openpyxl.utils import get_column_letter
 
 from sop_xl.cycle.inputs import CycleInputs, grid_of, parsed_periods
+from sop_xl.cycle.records import (
+    kept_cycles,
+    plan_archive,
+    plan_name,
+    typed_history,
+    with_archive_history,
+)
 from sop_xl.cycle.steps import compute
 from sop_xl.cycle.transaction import Planned, Session, Writes, transact
 from sop_xl.errors import SopError
@@ -283,6 +290,9 @@ def snapshot(book: Book, *, save: bool = True) -> RecordResult:
     def work(session: Session) -> tuple[Planned, str]:
         _require(session, (*PLAN_TABLES, "tblHistory", "tblLog"), "snapshot")
         inputs = session.typed()
+        with plan_archive(inputs.settings, session.location()) as archive:
+            if archive is not None:  # the history the run read (lag-1 plans of older cycles)
+                inputs = with_archive_history(inputs, archive, plan_name(session.location()))
         tables = {name: session.read_table(name) for name in PLAN_TABLES}
         if session.has("tblKPITrend"):
             tables["tblKPITrend"] = session.read_table("tblKPITrend")
@@ -295,6 +305,8 @@ def snapshot(book: Book, *, save: bool = True) -> RecordResult:
         cycle = inputs.labels[0]
         history = session.read_table("tblHistory")
         same = parsed_periods(history["Cycle"], inputs.period_type) == inputs.periods[0]
+        if inputs.settings.get("Archive"):
+            return _to_archive(session, inputs, history, same, rows), cycle
         left = len(history) - int(same.sum())
         room = EXCEL_ROWS - session.locate("tblHistory").header_row
         if left + len(rows) > room:
@@ -323,6 +335,63 @@ def snapshot(book: Book, *, save: bool = True) -> RecordResult:
         return Planned(writes, len(rows), message), cycle
 
     return _recorded(book, "snapshot", work, save)
+
+
+def _to_archive(
+    session: Session,
+    inputs: CycleInputs,
+    history: pd.DataFrame,
+    same: pd.Series,
+    rows: pd.DataFrame,
+) -> Planned:
+    """Snapshot into the plan archive (Settings Archive; :mod:`sop_xl.cycle.records`).
+
+    One database transaction stores this cycle's rows (replacing an earlier snapshot of it),
+    the History sheet's older cycles the archive lacks, and the workbook's adjustment history
+    and Log; then the sheet keeps the last HistoryCycles cycles. The archive is written before
+    the workbook is saved: a failed save leaves a snapshot that the next one replaces.
+    """
+    period_type = inputs.period_type
+    columns = ["Cycle", "SnapshotTime", "Kind", "Item", "Period", "Qty"]
+    earlier = history.loc[~same, columns]
+    plan = plan_name(session.location())
+    adjustments = (
+        session.read_table("tblAdjustmentHistory") if session.has("tblAdjustmentHistory") else None
+    )
+    with plan_archive(inputs.settings, session.location()) as archive:
+        assert archive is not None
+        known = set(archive.cycles(plan))
+        older = typed_history(earlier, period_type)
+        older = older[~older["cycle"].isin(known)]
+        new = typed_history(rows, period_type)
+        stored = archive.snapshot(
+            plan,
+            pd.concat([older, new], ignore_index=True) if len(older) else new,
+            freq=inputs.freq,
+            adjustments=adjustments,
+            log=session.read_table("tblLog"),
+        )
+        where = archive.where
+    keep = kept_cycles(inputs.settings)
+    sheet = pd.concat([earlier, rows], ignore_index=True) if len(earlier) else rows
+    cycles = parsed_periods(sheet["Cycle"], period_type)
+    recent = sorted(set(cycles.dropna()))[-keep:]
+    sheet = sheet[cycles.isin(recent).to_numpy()].reset_index(drop=True)
+    room = EXCEL_ROWS - session.locate("tblHistory").header_row
+    if len(sheet) > room:
+        raise SopError(
+            f"cannot snapshot: History would hold {len(sheet):,} rows, more than the {room:,} "
+            f"an Excel sheet has room for; set HistoryCycles in Settings lower (now {keep})"
+        )
+    message = (
+        f"cycle {inputs.labels[0]}: {len(rows):,} rows to the archive {where} (plan {plan}"
+        + (f"; with {len(older):,} rows of earlier cycles" if len(older) else "")
+        + f"); History keeps the last {len(recent)} cycle(s)"
+    )
+    if same.any():
+        message += f"; replaced the earlier snapshot of {inputs.labels[0]}"
+    writes = Writes(tables={"tblHistory": sheet})
+    return Planned(writes, stored, message)
 
 
 # ----------------------------------------------------------------------------------------------

@@ -20,6 +20,7 @@ the holdout accuracy) are described in :mod:`sop_xl.forecast.plan`. Here:
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import Executor
 from dataclasses import dataclass
 
 import numpy as np
@@ -71,6 +72,7 @@ def forecast_step(
     n_jobs: int | None = None,
     progress: Callable[[int, int], None] | None = None,
     plan: bool = True,
+    executor: Executor | None = None,
 ) -> ForecastResult:
     """Statistical forecast, holdout accuracy and segments of every item.
 
@@ -84,6 +86,8 @@ def forecast_step(
     plan : bool, keyword-only
         False = only the holdout (for the KPIs when the forecast step does not run): the
         table's forecasts are then 0.
+    executor : concurrent.futures.Executor or None, keyword-only
+        Where the forecast runs instead of local worker processes (a Dask cluster's executor).
 
     Returns
     -------
@@ -104,7 +108,9 @@ def forecast_step(
         holdout=int(s["HoldoutPeriods"]),
         freq=inputs.freq,
     )
-    result = plan_forecasts(job, n_jobs=n_jobs, progress=progress, holdout_only=not plan)
+    result = plan_forecasts(
+        job, n_jobs=n_jobs, progress=progress, holdout_only=not plan, executor=executor
+    )
 
     # segments
     complete = grid.stack().rename("qty").reset_index()

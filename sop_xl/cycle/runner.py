@@ -17,7 +17,15 @@ from typing import Any
 
 import pandas as pd
 
+from sop_xl.cycle.records import (
+    archive_lag_sums,
+    plan_archive,
+    plan_name,
+    sheet_in_archive,
+    with_archive_history,
+)
 from sop_xl.cycle.steps import (
+    LAG_SUMS,
     OUTPUTS,
     START_STEPS,
     STEPS,
@@ -31,6 +39,7 @@ from sop_xl.cycle.steps import (
 )
 from sop_xl.cycle.transaction import Planned, Progress, Session, Writes, transact
 from sop_xl.errors import SopError
+from sop_xl.forecast.cluster import cluster_executor
 from sop_xl.kpi import KPI
 from sop_xl.workbook.book import Book
 from sop_xl.workbook.validate import Problem
@@ -113,6 +122,7 @@ def run_cycle(
     *,
     save: bool = True,
     n_jobs: int | None = None,
+    scheduler: str | None = None,
 ) -> CycleReport:
     """Run the S&OP cycle (or some of its steps) on ``book``.
 
@@ -131,6 +141,9 @@ def run_cycle(
         left open, its writes held for the macro to commit).
     n_jobs : int or None, keyword-only
         Worker processes for the forecast (None = all cores).
+    scheduler : str or None, keyword-only
+        Address of a Dask scheduler that runs the forecast (``tcp://host:8786``); None = the
+        workbook's Settings ``Scheduler`` (blank there: local worker processes).
 
     Returns
     -------
@@ -170,9 +183,26 @@ def run_cycle(
                 session.require(table, f"the {step} step has nowhere to write")
         report.warnings = [p for p in session.problems if p.severity == "warning"]
         given = _given(session, steps_run)
-        tables = compute(
-            chosen, session.typed(), given, n_jobs=n_jobs, progress=progress, done=done
-        )
+        inputs = session.typed()
+        address = scheduler or inputs.settings.get("Scheduler")
+        forecasting = any(step.forecasts for step in steps_run)
+        with plan_archive(inputs.settings, session.location()) as archive:
+            if archive is not None:  # read what the steps need, then let others in
+                plan_of = plan_name(session.location())
+                in_sql = sheet_in_archive(inputs, archive, plan_of)
+                inputs = with_archive_history(inputs, archive, plan_of, lags=not in_sql)
+                if in_sql and any(step.name == "kpis" for step in steps_run):
+                    given[LAG_SUMS] = archive_lag_sums(archive, plan_of, inputs)
+        with cluster_executor(address if forecasting else None) as executor:
+            tables = compute(
+                chosen,
+                inputs,
+                given,
+                n_jobs=n_jobs,
+                progress=progress,
+                done=done,
+                executor=executor,
+            )
         writes = Writes(tables={name: tables[name] for step in chosen for name in OUTPUTS[step]})
         report.rows = writes.rows
         report.tables = dict(writes.tables)

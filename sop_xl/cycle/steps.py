@@ -25,6 +25,7 @@ sop_xl.errors.SopError: unknown step 'plan'; the steps are forecast, demand, ...
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -46,6 +47,8 @@ from sop_xl.records.scenarios import COLUMNS as SCENARIO_COLUMNS
 
 HOLDOUT = "holdout"
 """In-memory result: the forecast's holdout errors (the kpis step's forecast accuracy)."""
+LAG_SUMS = "archive lag sums"
+"""Source given by the runner with a plan archive: per-item lag sums (sop_xl.cycle.records)."""
 START_STEPS = "Start steps"
 """Source: the Start sheet's step block (status, start and due dates), for the cycle time."""
 
@@ -58,6 +61,7 @@ class StepContext:
     tables: Mapping[str, Any]
     n_jobs: int | None = None
     progress: Callable[[int, int], None] | None = None
+    executor: Executor | None = None
 
 
 @dataclass
@@ -88,6 +92,8 @@ class Step:
         Tables read when the workbook has them (user tables a step can do without).
     on_demand : bool
         Run only to give a chosen step something no chosen step makes; never chosen by name.
+    forecasts : bool
+        The step runs the batch forecaster (the one that uses worker processes or a cluster).
     """
 
     name: str
@@ -96,6 +102,7 @@ class Step:
     compute: Callable[[StepContext], StepResult] = field(repr=False)
     optional: tuple[str, ...] = ()
     on_demand: bool = False
+    forecasts: bool = False
 
     @property
     def tables(self) -> tuple[str, ...]:
@@ -104,12 +111,16 @@ class Step:
 
 
 def _forecast(ctx: StepContext) -> StepResult:
-    result = forecast_step(ctx.inputs, n_jobs=ctx.n_jobs, progress=ctx.progress)
+    result = forecast_step(
+        ctx.inputs, n_jobs=ctx.n_jobs, progress=ctx.progress, executor=ctx.executor
+    )
     return StepResult({"tblForecast": result.table, HOLDOUT: result.holdout})
 
 
 def _holdout(ctx: StepContext) -> StepResult:
-    result = forecast_step(ctx.inputs, n_jobs=ctx.n_jobs, plan=False, progress=ctx.progress)
+    result = forecast_step(
+        ctx.inputs, n_jobs=ctx.n_jobs, plan=False, progress=ctx.progress, executor=ctx.executor
+    )
     return StepResult({HOLDOUT: result.holdout})
 
 
@@ -176,6 +187,7 @@ def _kpis(ctx: StepContext) -> StepResult:
         cycle_start=inputs.periods[0],
         steps=tables[START_STEPS],
         decisions=typed_decisions(tables.get("tblDecisions")),
+        lag_sums=tables.get(LAG_SUMS),  # with a plan archive: aggregated in its database
     )
     every = (*kpis.kpis, *records.kpis)
     out = {
@@ -188,7 +200,13 @@ def _kpis(ctx: StepContext) -> StepResult:
 
 
 REGISTRY: tuple[Step, ...] = (
-    Step(name="forecast", reads=(), writes=("tblForecast", HOLDOUT), compute=_forecast),
+    Step(
+        name="forecast",
+        reads=(),
+        writes=("tblForecast", HOLDOUT),
+        compute=_forecast,
+        forecasts=True,
+    ),
     Step(name="demand", reads=("tblForecast",), writes=("tblDemandPlan",), compute=_demand),
     Step(
         name="supply",
@@ -205,7 +223,14 @@ REGISTRY: tuple[Step, ...] = (
         writes=("tblReconciliation", "tblScenarioCompare"),
         compute=_reconcile,
     ),
-    Step(name="holdout", reads=(), writes=(HOLDOUT,), compute=_holdout, on_demand=True),
+    Step(
+        name="holdout",
+        reads=(),
+        writes=(HOLDOUT,),
+        compute=_holdout,
+        on_demand=True,
+        forecasts=True,
+    ),
     Step(
         name="kpis",
         reads=("tblSupplyPlan", "tblCapacity", HOLDOUT, START_STEPS),
@@ -327,6 +352,7 @@ def compute(
     n_jobs: int | None = None,
     progress: Callable[[str, int, int], None] | None = None,
     done: Callable[[Step, StepResult, float], None] | None = None,
+    executor: Executor | None = None,
 ) -> dict[str, Any]:
     """Run the chosen steps in memory on ``inputs`` and the ``given`` tables; return every table.
 
@@ -343,6 +369,8 @@ def compute(
         ``progress(step_name, done, total)``.
     done : callable, optional, keyword-only
         ``done(step, result, seconds)`` after each step (the runner's notes and timings).
+    executor : concurrent.futures.Executor or None, keyword-only
+        Where a forecast runs instead of local worker processes (a Dask cluster's executor).
 
     Returns
     -------
@@ -365,7 +393,7 @@ def compute(
             def report(d: int, t: int, name: str = step.name) -> None:
                 progress(name, d, t)
 
-        result = step.compute(StepContext(inputs, tables, n_jobs, report))
+        result = step.compute(StepContext(inputs, tables, n_jobs, report, executor))
         tables.update(result.tables)
         if done is not None:
             done(step, result, time.perf_counter() - mark)

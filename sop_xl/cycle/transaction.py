@@ -121,6 +121,9 @@ class Session:
             self._tables[name] = frame
         return self._tables[name].copy()
 
+    def location(self):
+        return self.book.location()
+
     def settings(self) -> dict[str, Any]:
         if self._settings is None:
             self._settings = self.book.settings()

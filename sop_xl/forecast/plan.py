@@ -35,6 +35,7 @@ from __future__ import annotations
 import contextlib
 import os
 from collections.abc import Callable, Iterator
+from concurrent.futures import Executor
 from dataclasses import dataclass
 
 import numpy as np
@@ -195,8 +196,12 @@ class _Progress:
 
 
 @contextlib.contextmanager
-def _pool(n_jobs: int | None) -> Iterator[dict]:
-    """forecast_frame options sharing one process pool over the job's batches."""
+def _pool(n_jobs: int | None, executor: Executor | None = None) -> Iterator[dict]:
+    """forecast_frame options sharing one process pool (or the given executor) over the job's
+    batches."""
+    if executor is not None:
+        yield {"executor": executor}
+        return
     workers = n_jobs or os.cpu_count() or 1
     if workers == 1:
         yield {"n_jobs": 1}
@@ -299,6 +304,7 @@ def plan_forecasts(
     n_jobs: int | None = None,
     progress: Callable[[int, int], None] | None = None,
     holdout_only: bool = False,
+    executor: Executor | None = None,
 ) -> ForecastPlan:
     """Forecast every item of ``job`` by the rules of the module docstring.
 
@@ -312,6 +318,9 @@ def plan_forecasts(
     holdout_only : bool, keyword-only
         Only the holdout (for accuracy KPIs without a new forecast): the forecasts are then 0
         except for the family profiles.
+    executor : concurrent.futures.Executor or None, keyword-only
+        Where the batches run instead of a local pool, e.g. a Dask cluster's
+        (:func:`sop_xl.forecast.cluster.cluster_executor`).
 
     Returns
     -------
@@ -349,7 +358,7 @@ def plan_forecasts(
                 forecasts.loc[item] = row[job.offset : ahead]
                 methods[item] = _short_label(how)
 
-    with _pool(n_jobs) as options:
+    with _pool(n_jobs, executor) as options:
         batch = HoldoutBatch(
             values=grid.to_numpy(dtype=float),
             rows={item: i for i, item in enumerate(grid.index)},

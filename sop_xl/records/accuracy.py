@@ -235,3 +235,89 @@ def _rounded(frame: pd.DataFrame) -> pd.DataFrame:
     numeric = frame.select_dtypes("number").columns
     frame[numeric] = frame[numeric].astype(float).round(4)
     return frame.astype(object).where(frame.notna(), None)
+
+
+# ----------------------------------------------------------------------------------------------
+# the same tables from per-item sums (a plan archive aggregates in its database)
+# ----------------------------------------------------------------------------------------------
+def item_sums(pairs: pd.DataFrame) -> pd.DataFrame:
+    """Per item, the sums of :class:`~sop_xl.records.archive.LagSums` over ``pairs``.
+
+    >>> pairs = pd.DataFrame({"item": ["A", "A"], "actual": [100.0, 110.0],
+    ...     "naive": [80.0, 100.0], "statistical": [90.0, 120.0], "consensus": [100.0, 100.0]})
+    >>> item_sums(pairs).loc["A", ["pairs", "err_naive", "dev_statistical"]].tolist()
+    [2.0, 30.0, 0.0]
+    """
+    a = pairs["actual"].astype(float)
+    frame = pd.DataFrame({"item": pairs["item"], "pairs": 1.0, "actual": a, "abs_actual": a.abs()})
+    for step in STEPS:
+        f = pairs[step].astype(float)
+        frame[f"err_{step}"] = (f - a).abs()
+        frame[f"dev_{step}"] = f - a
+    return frame.groupby("item").sum()
+
+
+def _ratio(numerator: float, denominator: float) -> float:
+    """:func:`sop_xl.kpi.wape`'s rule on sums: 0/0 = 0, x/0 undefined (NaN)."""
+    if denominator > 0:
+        return float(numerator / denominator)
+    return 0.0 if numerator == 0 else float("nan")
+
+
+def _sums_row(sums: pd.Series, lag: int) -> dict[str, float]:
+    if not sums["pairs"]:
+        return {}
+    errors = {s: _ratio(sums[f"err_{s}"], sums["abs_actual"]) for s in STEPS}
+    return {
+        f"Lag{lag}Actual": float(sums["actual"]),
+        f"Lag{lag}Naive": errors["naive"],
+        f"Lag{lag}Statistical": errors["statistical"],
+        f"Lag{lag}Consensus": errors["consensus"],
+        f"Lag{lag}Bias": _ratio(sums["dev_consensus"], sums["abs_actual"]),
+        f"Lag{lag}StatFVA": errors["naive"] - errors["statistical"],
+        f"Lag{lag}OverrideFVA": errors["statistical"] - errors["consensus"],
+    }
+
+
+def tables_from_sums(
+    sums: dict[int, pd.DataFrame], families: pd.Series, *, lags: Sequence[int] = LAGS
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """tblFVA and tblForecastAccuracy from per-item sums by lag (:func:`item_sums`, or an
+    archive's :meth:`~sop_xl.records.archive.Archive.lag_sums`): the same tables as
+    :func:`fva_table` and :func:`accuracy_table` give from the pairs."""
+    zero = pd.Series(0.0, index=["pairs"])
+    total = {lag: sums[lag].sum() if len(sums[lag]) else zero for lag in lags}
+    fva = pd.DataFrame({"Step": list(STEPS)})
+    for lag in lags:
+        t = total[lag]
+        wapes = [_ratio(t[f"err_{s}"], t["abs_actual"]) if t["pairs"] else np.nan for s in STEPS]
+        biases = [_ratio(t[f"dev_{s}"], t["abs_actual"]) if t["pairs"] else np.nan for s in STEPS]
+        fva[f"Lag{lag}WAPE"] = wapes
+        fva[f"Lag{lag}Bias"] = biases
+        fva[f"Lag{lag}FVA"] = [np.nan] + [wapes[i - 1] - wapes[i] for i in (1, 2)]
+    fva["Pairs"] = float(total[lags[0]]["pairs"]) if 1 in lags else 0.0
+    metric_columns = [
+        f"Lag{lag}{m}"
+        for lag in lags
+        for m in ("Actual", "Naive", "Statistical", "Consensus", "Bias", "StatFVA", "OverrideFVA")
+    ]
+    family_of = families.astype(object).where(families.notna(), None)
+    rows: list[dict[str, object]] = []
+
+    def add(level: str, name: str, family: object, members: list | None) -> None:
+        row: dict[str, object] = {"Level": level, "Name": name, "Family": family}
+        for lag in lags:
+            part = sums[lag] if members is None else sums[lag].reindex(members).dropna(how="all")
+            row.update(_sums_row(part.sum() if len(part) else zero, lag))
+        rows.append(row)
+
+    add("total", "Total", None, None)
+    for family in pd.unique(family_of.dropna()):
+        add("family", str(family), family, list(family_of.index[family_of == family]))
+    items_first = len(rows)
+    for item, family in family_of.items():
+        add("item", str(item), family, [item])
+    out = pd.DataFrame(rows).reindex(columns=["Level", "Name", "Family", *metric_columns])
+    head, items = out.iloc[:items_first], out.iloc[items_first:]
+    items = items.sort_values(f"Lag{lags[0]}OverrideFVA", kind="stable", na_position="last")
+    return _rounded(fva), _rounded(pd.concat([head, items], ignore_index=True))

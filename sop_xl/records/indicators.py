@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from sop_xl.kpi import KPI
-from sop_xl.records.accuracy import LAGS, accuracy_table, fva_table, lag_pairs
+from sop_xl.records.accuracy import LAGS, accuracy_table, fva_table, lag_pairs, tables_from_sums
 from sop_xl.records.cycletime import cycle_time, decisions_overdue
 
 CYCLE_TIME_TARGET = 20.0  # days from gathering data to the executive meeting
@@ -52,6 +52,7 @@ def record_kpis(
     cycle_start: pd.Timestamp,
     steps: pd.DataFrame,
     decisions: pd.DataFrame,
+    lag_sums: dict[int, pd.DataFrame] | None = None,
 ) -> RecordKPIs:
     """The records' KPIs, tblFVA and tblForecastAccuracy.
 
@@ -69,10 +70,19 @@ def record_kpis(
         The Start sheet's steps (``step, status, start, due``).
     decisions : DataFrame, keyword-only
         :func:`typed_decisions`.
+    lag_sums : dict of int to DataFrame, optional, keyword-only
+        Per-item sums by lag from a plan archive (:meth:`sop_xl.records.archive.Archive.
+        lag_sums`); then ``history`` is not used for accuracy and ``pairs`` is empty.
     """
-    pairs = {lag: lag_pairs(history, actuals, lag=lag, freq=freq) for lag in LAGS}
-    fva = fva_table(pairs)
-    table = accuracy_table(pairs, items["Family"])
+    if lag_sums is None:
+        pairs = {lag: lag_pairs(history, actuals, lag=lag, freq=freq) for lag in LAGS}
+        fva = fva_table(pairs)
+        table = accuracy_table(pairs, items["Family"])
+        counts = {lag: len(pairs[lag]) for lag in LAGS}
+    else:
+        pairs = {}
+        fva, table = tables_from_sums(lag_sums, items["Family"])
+        counts = {lag: int(lag_sums[lag]["pairs"].sum()) for lag in LAGS}
     total = table.iloc[0]
     nan = float("nan")
 
@@ -82,7 +92,7 @@ def record_kpis(
 
     kpis = []
     for lag in LAGS:
-        n = len(pairs[lag])
+        n = counts[lag]
         seen = f"{n} item-periods" if n else "no history yet"
         kpis += [
             KPI(f"Plan accuracy, lag {lag} (WAPE)", value(f"Lag{lag}Consensus"), 0.3, "%",

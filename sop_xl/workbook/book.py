@@ -108,6 +108,11 @@ class Book(Protocol):
         """tblSettings as typed values, defaults filled in for missing keys."""
         ...
 
+    def location(self) -> Path | None:
+        """The workbook's file (None: not saved yet); a plan archive's relative path starts
+        at its folder and its file name names the plan."""
+        ...
+
     def log(self, action: str, rows: int = 0, seconds: float = 0.0, messages: str = "") -> None:
         """Append one row to tblLog."""
         ...
@@ -209,6 +214,9 @@ class FileBook:
             )
         finally:
             wb.close()
+
+    def location(self) -> Path | None:
+        return self.path
 
     def settings(self) -> dict[str, Any]:
         return read_settings(self.read_table("tblSettings"))

@@ -32,6 +32,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -245,6 +246,10 @@ class XlwingsBook:
 
     def settings(self) -> dict[str, Any]:
         return read_settings(self.read_table("tblSettings"))
+
+    def location(self) -> Path | None:
+        name = str(getattr(self.book, "fullname", "") or "")
+        return Path(name) if name and ("/" in name or "\\" in name) else None
 
     # -- writing (held back until commit) -------------------------------------------------
     def _output(self, name: str) -> _Table:

@@ -714,6 +714,30 @@ SETTINGS: tuple[Setting, ...] = (
         low=0,
         high=1,
     ),
+    # issue 14: plans at scale
+    Setting(
+        "Scheduler",
+        "",
+        "text",
+        "Dask scheduler that forecasts on a cluster (e.g. tcp://10.0.0.5:8786); blank = this "
+        "computer's cores",
+    ),
+    Setting(
+        "Archive",
+        "",
+        "text",
+        "Plan archive: blank = History stays in this workbook; a file name (e.g. plans.duckdb, "
+        "beside the workbook) = a DuckDB file; postgresql://user@host/db = a shared PostgreSQL",
+    ),
+    Setting(
+        "HistoryCycles",
+        None,
+        "int",
+        "With an Archive: the last cycles History keeps in the workbook (blank = 3); the "
+        "archive holds all",
+        low=0,
+        high=1000,
+    ),
 )
 
 SETTING_BY_KEY: dict[str, Setting] = {s.key: s for s in SETTINGS}
