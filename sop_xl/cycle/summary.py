@@ -187,7 +187,7 @@ def plan_change(inputs: CycleInputs, demand_table: pd.DataFrame) -> pd.DataFrame
 
 def top_decisions(inputs: CycleInputs, reconciliation: pd.DataFrame) -> pd.DataFrame:
     """tblTopDecisions from tblReconciliation (see the module docstring)."""
-    columns = ["Rank", "Family", "Period", "AtStake", "Decision"]
+    columns = ["Decision", "AtStake", "Family", "Period"]
     rec = reconciliation.copy()
     text = rec["DecisionNeeded"].map(lambda v: "" if v is None or v != v else str(v).strip())
     rec = rec[text != ""].assign(Decision=text[text != ""])
@@ -207,7 +207,6 @@ def top_decisions(inputs: CycleInputs, reconciliation: pd.DataFrame) -> pd.DataF
     ]
     rec["order"] = range(len(rec))
     rec = rec.sort_values(["AtStake", "order"], ascending=[False, True]).head(TOP_DECISIONS)
-    rec["Rank"] = range(1, len(rec) + 1)
     rec["AtStake"] = rec["AtStake"].round(2)
     rec["Period"] = rec["Period"].map(str)
     return rec[columns].reset_index(drop=True)

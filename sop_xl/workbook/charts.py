@@ -182,5 +182,6 @@ def add_revenue_chart(ws: Worksheet, months: Location, anchor: str) -> None:
     budget.set_categories(categories)
     _finish(bars, "Revenue: actual to date, plan and budget", "", "#,##0")
     bars.x_axis.tickLblSkip = 1
+    bars.width = 16.5  # the Summary's right half
     bars += budget
     ws.add_chart(bars, anchor)

@@ -1,11 +1,13 @@
 """The layout of the meeting pack's sheets (issue 12): Summary and S&OP Plan.
 
 Called by :func:`sop_xl.workbook.builder.build_template` with its table maker, after the
-sheet's title rows. The Summary is one landscape page: on the left, the fiscal year
-(tblYearView), the headline KPIs and the top decisions, stacked with room for
-:data:`FAMILY_ROOM` families; on the right the revenue chart over tblRevenueByMonth (its data
-below the chart's page, outside the print area) and what changed since last cycle
-(tblPlanChange, which grows down). The S&OP Plan is one wide table, Family to Unit frozen.
+sheet's title rows. The Summary is one landscape page: on the left the fiscal year
+(tblYearView, room for :data:`FAMILY_ROOM` rows) and what changed since last cycle
+(tblPlanChange, which grows down); on the right the top decisions (their wrapped text beside
+the year's few rows, not beside the plan change), the headline KPIs and the revenue chart over
+tblRevenueByMonth (its data right of the page, outside the print area). Tables stacked in one
+band share its column widths. The S&OP Plan is one wide table, Family
+to Unit frozen.
 """
 
 from __future__ import annotations
@@ -25,9 +27,15 @@ AddTable = Callable[..., Location]  # builder._add_table(ws, spec, first_col, he
 
 FAMILY_ROOM = 10  # data rows kept free under tblYearView: 9 families and the total
 RIGHT_COL = 13  # column M: the right half of the Summary
-CHART_ROWS = 18  # rows the chart covers, from row 4
-MONTHS_COL = 21  # column U: tblRevenueByMonth, the chart's data, beside the printed page
-SUMMARY_SCALE_ROWS = 50  # printed rows of the Summary (the plan change of 4 families fits)
+KPI_ROW = 5 + FAMILY_ROOM + 4  # header row of tblHeadlineKPIs and of tblPlanChange beside it
+KPI_ROOM = 9  # data rows kept free under tblHeadlineKPIs
+CHART_ROW = KPI_ROW + KPI_ROOM + 3  # the chart's top row, under the KPIs
+MONTHS_COL = 19  # column S: tblRevenueByMonth, the chart's data, beside the printed page
+PRINT_ROWS = 48  # printed rows of the Summary (the plan change of 4 families fits)
+HEADER_HEIGHT = 28  # [pt] two lines of header text
+# Column widths of the Summary: the tables stacked in one band share them
+LEFT_WIDTHS = (12, 11, 11, 11, 12, 11, 12, 11, 11, 8, 20)  # A-K: tblYearView, tblPlanChange
+RIGHT_WIDTHS = (56, 12, 12, 11, 7)  # M-Q: tblTopDecisions, tblHeadlineKPIs
 SOP_PLAN_SCALE = 70  # print scale of the S&OP Plan [%], pages across as needed
 
 
@@ -61,9 +69,16 @@ def build_summary(ws: Worksheet, add_table: AddTable) -> None:
     year = add_table(ws, schema.table("tblYearView"), 1, header_row=row)
     for header in ("GapToBudget", "GapPct"):
         _negative_red(ws, year, header)
-    row += FAMILY_ROOM + 3
-    _label(ws, row - 1, 1, "Headline KPIs (tblKPIs)")
-    kpis = add_table(ws, schema.table("tblHeadlineKPIs"), 1, header_row=row)
+    row = KPI_ROW  # headers side by side: a data row of one table never holds the other's header
+    _label(ws, row - 2, 1, "What changed since last cycle: the consensus, next periods")
+    change = add_table(ws, schema.table("tblPlanChange"), 1, header_row=row)
+    for header in ("Change", "RevenueChange"):
+        _negative_red(ws, change, header)
+
+    _label(ws, 4, RIGHT_COL, "Top decisions and risks (Reconciliation), most at stake first")
+    add_table(ws, schema.table("tblTopDecisions"), RIGHT_COL, header_row=5)
+    _label(ws, KPI_ROW - 1, RIGHT_COL, "Headline KPIs (tblKPIs)")
+    kpis = add_table(ws, schema.table("tblHeadlineKPIs"), RIGHT_COL, header_row=KPI_ROW)
     first, area = _column(kpis, "Status", 20)
     for text, color, font in (
         ("off target", styles.RED_FILL, styles.RED_FONT),
@@ -73,29 +88,24 @@ def build_summary(ws: Worksheet, add_table: AddTable) -> None:
         ws.conditional_formatting.add(
             area, FormulaRule(formula=[f'${first}="{text}"'], **_fill(color, font))
         )
-    row += 12
-    _label(ws, row - 1, 1, "Top decisions and risks (Reconciliation), most revenue at stake first")
-    add_table(ws, schema.table("tblTopDecisions"), 1, header_row=row)
-    last_left = row + 6
-
     months = add_table(ws, schema.table("tblRevenueByMonth"), MONTHS_COL, header_row=5)
     _label(ws, 4, MONTHS_COL, "Chart data (written by the cycle)")
-    add_revenue_chart(ws, months, f"{get_column_letter(RIGHT_COL)}4")
-    change_row = 4 + CHART_ROWS + 3
-    _label(ws, change_row - 2, RIGHT_COL, "What changed since last cycle (consensus, units)")
-    change = add_table(ws, schema.table("tblPlanChange"), RIGHT_COL, header_row=change_row)
-    for header in ("Change", "RevenueChange"):
-        _negative_red(ws, change, header)
-    ws.column_dimensions[get_column_letter(RIGHT_COL - 1)].width = 3
-    ws.column_dimensions[get_column_letter(MONTHS_COL - 1)].width = 3
+    add_revenue_chart(ws, months, f"{get_column_letter(RIGHT_COL)}{CHART_ROW}")
 
+    for header_row in (5, change.header_row, KPI_ROW):
+        ws.row_dimensions[header_row].height = HEADER_HEIGHT
+    for first_col, widths in ((1, LEFT_WIDTHS), (RIGHT_COL, RIGHT_WIDTHS)):
+        for j, width in enumerate(widths):
+            ws.column_dimensions[get_column_letter(first_col + j)].width = width
+    for col in (RIGHT_COL - 1, MONTHS_COL - 1):
+        ws.column_dimensions[get_column_letter(col)].width = 2
     ws.freeze_panes = None
     ws.print_title_rows = None
     ws.page_setup.orientation = "landscape"
     ws.page_setup.fitToWidth = 1
     ws.page_setup.fitToHeight = 1
-    last_col = get_column_letter(change.last_col)
-    ws.print_area = f"A1:{last_col}{max(last_left, SUMMARY_SCALE_ROWS)}"
+    last_col = get_column_letter(RIGHT_COL + len(RIGHT_WIDTHS) - 1)
+    ws.print_area = f"A1:{last_col}{PRINT_ROWS}"
 
 
 def build_sop_plan(ws: Worksheet, add_table: AddTable) -> None:

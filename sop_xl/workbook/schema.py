@@ -302,18 +302,17 @@ SUMMARY_TABLES = (
     _output(
         "tblTopDecisions",
         "Summary",
-        "The decisions and risks of the Reconciliation with the most revenue at stake",
-        C("Rank", "units", 6, "1 = most revenue at stake"),
-        C("Family", "text", 11, "Product family"),
-        C("Period", "text", 9, "Plan period"),
+        "The decisions and risks of the Reconciliation, the most revenue at stake first",
+        C("Decision", "text", 50, "What the executive meeting must decide (tblReconciliation)"),
         C(
             "AtStake",
             "money",
-            12,
-            "Revenue at stake: the shortage at the family's price, or "
-            "the revenue below budget, whichever is larger",
+            11,
+            "Revenue at stake: the shortage at the family's price, or the revenue below budget, "
+            "whichever is larger",
         ),
-        C("Decision", "text", 60, "What the executive meeting must decide (tblReconciliation)"),
+        C("Family", "text", 11, "Product family"),
+        C("Period", "text", 11, "Plan period"),
     ),
     _output(
         "tblRevenueByMonth",
@@ -483,7 +482,7 @@ _TABLES = (
         "S&OP Plan",
         "The family S&OP plan: past periods show actuals, future periods the plan",
         FAMILY,
-        C("Measure", "text", 20, "Sales plan, Sales actual, Difference, ... (one block a family)"),
+        C("Measure", "text", 23, "Sales plan, Sales actual, Difference, ... (one block a family)"),
         C("Unit", "text", 9, "The family's unit, the currency, % (of the resource) or days"),
         measure_kinds={m: "units" for m in SOP_MEASURES}
         | {"Capacity utilization": "percent", "Days of supply": "days"}
