@@ -224,3 +224,34 @@ def test_revenue_at_stake_takes_the_larger_risk():
     assert revenue_at_stake(0, 100, 5_000, -800, 40.0) == 800.0
     assert revenue_at_stake(-10, 0, 0, np.nan, 40.0) == 400.0  # nothing ships: the list price
     assert revenue_at_stake(5, 100, 5_000, 300, 40.0) == 0.0
+
+
+def test_months_without_a_budget_are_named_not_counted_as_zero(unrun_demo):
+    from sop_xl.workbook import tables
+
+    book = open_book(unrun_demo)
+    ws, tbl = tables.find_table(book.workbook, "tblBudget")
+    loc = tables.locate(ws, tbl)
+    budget = book.read_table("tblBudget")
+    gone = budget[(budget["Family"] == "Garden") & budget["Period"].isin(
+        [dt.datetime(2026, 11, 1), dt.datetime(2026, 12, 1)])]  # fmt: skip
+    for row in gone.index:  # the frame's index is the Excel row
+        for col in range(loc.first_col, loc.last_col + 1):
+            ws.cell(row, col).value = None
+    report = run_cycle(book, save=False, n_jobs=1)
+    view = report.tables["tblYearView"].set_index("Family")
+    kept = budget.drop(gone.index)
+    in_year = kept[(kept["Family"] == "Garden")
+                   & kept["Period"].between(dt.datetime(2026, 1, 1), dt.datetime(2026, 12, 1))]  # fmt: skip
+    assert view.loc["Garden", "Budget"] == pytest.approx(in_year["Revenue"].sum())
+    assert view.loc["Garden", "Note"] == "no budget for 2026-11, 2026-12"
+    months = report.tables["tblRevenueByMonth"].set_index("Period")
+    plan = report.tables["tblSOPPlan"].set_index(["Family", "Measure"])
+    budgeted = [f"2026-{m:02d}" for m in range(1, 11)]
+    revenue = pd.to_numeric(plan.loc[("Garden", "Revenue"), budgeted]).sum()
+    assert view.loc["Garden", "GapToBudget"] == pytest.approx(
+        revenue - in_year["Revenue"].sum(), abs=0.05
+    )
+    assert pd.isna(months.loc["2026-11", "Budget"])  # a partial total is no budget
+    assert pd.isna(plan.loc[("Garden", "Budget"), "2026-11"])
+    assert pd.isna(plan.loc[("Garden", "Budget"), "FY2026"])
