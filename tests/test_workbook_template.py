@@ -33,9 +33,14 @@ DESIGN_COLUMNS = {
     "tblDecisions": "Date, Topic, Decision, Owner, Due, Status",
     "tblHistory": "Cycle, SnapshotTime, Kind, Item, Period, Qty",
     "tblLog": "Time, User, Action, Rows, Seconds, Messages",
+    "tblSOPPlan": "Family, Measure, Unit",
+    "tblYearView": "Family, VolumeToDate, VolumeRest, Volume, RevenueToDate, RevenueRest, "
+    "Revenue, Budget, GapToBudget, GapPct, Note",
+    "tblPlanChange": "Family, Period, LastPlan, ThisPlan, Change, ChangePct, RevenueChange",
 }
 DESIGN_SHEETS = [
     "Start",
+    "Summary",
     "Settings",
     "Items",
     "Actuals",
@@ -44,6 +49,7 @@ DESIGN_SHEETS = [
     "Supply",
     "Capacity",
     "Finance",
+    "S&OP Plan",
     "Reconciliation",
     "KPIs",
     "Decisions",
@@ -71,7 +77,7 @@ def test_schema_follows_design():
     for name, columns in DESIGN_COLUMNS.items():
         assert schema.table(name).headers == columns.split(", "), name
     # ours last, then the keys added by issue 11 (DESIGN: "added by issues 9-12")
-    added = ["FrozenPeriods", "SafetyStockBuildPeriods", "Shortage"]
+    added = ["FrozenPeriods", "SafetyStockBuildPeriods", "Shortage", "FiscalYearStart"]
     assert [s.key for s in schema.SETTINGS] == DESIGN_SETTINGS + ["HistoryPeriods"] + added
     wide = {t.name for t in schema.TABLES.values() if t.period_columns}
     assert wide == {
@@ -80,6 +86,7 @@ def test_schema_follows_design():
         "tblSupplyPlan",
         "tblCapacity",
         "tblFinancePlan",
+        "tblSOPPlan",  # issue 12: the family S&OP grid
     }
     assert set(schema.INPUT_TABLES) == {
         "tblSettings",
@@ -167,9 +174,9 @@ def test_validation_lists(template):
 
 def test_frozen_headers_and_widths(template):
     for sheet in schema.SHEETS:
-        if sheet.tables:
+        if sheet.tables and sheet.name != "Summary":  # the Summary is one printed page
             ws = template[sheet.name]
-            assert ws.freeze_panes in ("A5", "B5"), sheet.name
+            assert ws.freeze_panes in ("A5", "B5", "D5"), sheet.name  # S&OP Plan: to Unit
             assert ws.print_title_rows == "$4:$4", sheet.name
     assert template["Items"].column_dimensions["B"].width == 28
 
