@@ -222,14 +222,15 @@ def build_supply_plan(book: xw.Book | None = None) -> MacroResult:
 
 @script
 def reconcile(book: xw.Book | None = None) -> MacroResult:
-    """Reconcile: finance plan and the demand/supply/budget reconciliation."""
-    return _run(book, "reconcile", _cycle("reconcile", ["finance", "reconcile"]))
+    """Reconcile: finance plan, the family S&OP plan and the demand/supply/budget
+    reconciliation."""
+    return _run(book, "reconcile", _cycle("reconcile", ["finance", "sopplan", "reconcile"]))
 
 
 @script
 def refresh_kpis(book: xw.Book | None = None) -> MacroResult:
-    """Refresh KPIs: the KPI table for the executive meeting."""
-    return _run(book, "refresh KPIs", _cycle("refresh KPIs", ["kpis"]))
+    """Refresh KPIs: the KPI table and the one-page Summary for the executive meeting."""
+    return _run(book, "refresh KPIs", _cycle("refresh KPIs", ["kpis", "summary"]))
 
 
 @script

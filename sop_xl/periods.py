@@ -322,3 +322,56 @@ def is_period_label(text: Any) -> bool:
     (True, True, False)
     """
     return MONTH.is_label(text) or WEEK.is_label(text)
+
+
+# ----------------------------------------------------------------------------------------------
+# quarters and fiscal years: the buckets plans are summed into (issue 12)
+# ----------------------------------------------------------------------------------------------
+_BUCKET = re.compile(r"^(\d{4}-Q[1-4]|FY\d{4})$")
+
+
+def quarter_label(period: Any) -> str:
+    """The calendar quarter ``YYYY-Qn`` a period starts in (a week: its Monday's quarter).
+
+    >>> quarter_label(pd.Timestamp("2026-05-01")), quarter_label(pd.Timestamp("2025-12-29"))
+    ('2026-Q2', '2025-Q4')
+    """
+    stamp = pd.Timestamp(period)
+    return f"{stamp.year}-Q{(stamp.month - 1) // 3 + 1}"
+
+
+def fiscal_year_label(period: Any, start_month: int = 1) -> str:
+    """The fiscal year ``FYyyyy`` a period starts in, named by the calendar year it ends in.
+
+    A fiscal year starting in month ``start_month`` (Settings ``FiscalYearStart``, 1-12) runs
+    to the month before it a year later; it carries the calendar year of its last month, so
+    with April as the start, 2025-04 to 2026-03 is FY2026 (with 1, FYyyyy is the calendar year).
+
+    >>> fiscal_year_label(pd.Timestamp("2025-04-01"), 4), fiscal_year_label("2025-03-01", 4)
+    ('FY2026', 'FY2025')
+    >>> fiscal_year_label(pd.Timestamp("2025-12-01"))
+    'FY2025'
+    """
+    stamp = pd.Timestamp(period)
+    start = int(start_month)
+    return f"FY{stamp.year + (1 if start > 1 and stamp.month >= start else 0)}"
+
+
+def fiscal_year_start(period: Any, start_month: int = 1) -> pd.Timestamp:
+    """The first day of the fiscal year containing ``period``.
+
+    >>> fiscal_year_start(pd.Timestamp("2026-02-01"), 4)
+    Timestamp('2025-04-01 00:00:00')
+    """
+    stamp = pd.Timestamp(period)
+    year = stamp.year if stamp.month >= int(start_month) else stamp.year - 1
+    return pd.Timestamp(year=year, month=int(start_month), day=1)
+
+
+def is_bucket_label(text: Any) -> bool:
+    """True for a quarter or fiscal-year header (``2026-Q1``, ``FY2026``).
+
+    >>> is_bucket_label("2026-Q1"), is_bucket_label("FY2026"), is_bucket_label("2026-01")
+    (True, True, False)
+    """
+    return isinstance(text, str) and bool(_BUCKET.match(text))

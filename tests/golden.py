@@ -5,10 +5,11 @@ first written at commit 5461547, before the cycle pipeline was restructured (iss
 outputs after it), and written again when outputs changed on purpose: missing budget months
 blank instead of 0 (issue 10), no new supply inside the lead time, safety stock built over
 SafetyStockBuildPeriods and backlog carried (issue 11), and the projected fill rate counting
-only demand shipped in its own period (backlog caught up later is not service); then the
+only demand shipped in its own period (backlog caught up later is not service); the
 capacity-feasible plan beside the requirement (issue 11, item 3: Shortfall, RequiredLoad,
 OverloadHours, pre-builds, decisions only for real constraints, per-resource KPIs; supply
-values kept to 4 decimals). Regenerate:
+values kept to 4 decimals); the meeting pack's tables (issue 12: tblSOPPlan and the
+Summary's). Regenerate:
 ``sop-xl demo d.xlsx`` (golden_demo), then on a copy ``sop-xl run``, ``snapshot``,
 ``roll-forward``, ``run`` (golden_records);
 :func:`differences` lists where two captures disagree. Tables that hold the time of a run

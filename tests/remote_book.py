@@ -135,7 +135,7 @@ def replay(wb: Workbook, queued: list[dict[str, Any]]) -> None:
     """Apply xlwings' queued write actions to ``wb`` as the client applies them to Excel."""
     for action in queued:
         func = action["func"]
-        if func in ("alert", "setScreenUpdating"):
+        if func in ("alert", "setScreenUpdating", "activateSheet"):
             continue
         ws = wb.worksheets[action["sheet_position"]]
         if func == "setValues":

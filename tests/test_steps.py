@@ -10,7 +10,8 @@ from sop_xl.workbook import schema
 
 
 def test_the_cycle_order_follows_the_declarations():
-    assert STEPS == ("forecast", "demand", "supply", "capacity", "finance", "reconcile", "kpis")
+    assert STEPS == ("forecast", "demand", "supply", "capacity", "finance", "sopplan",
+                     "reconcile", "kpis", "summary")  # fmt: skip
     position = {step.name: i for i, step in enumerate(ORDER)}
     for step in REGISTRY:
         for name in step.reads + step.optional:
@@ -38,7 +39,20 @@ def test_steps_write_output_tables_of_the_template_each_once():
 @pytest.mark.parametrize(
     ("chosen", "expected"),
     [
-        (None, ["forecast", "demand", "supply", "capacity", "finance", "reconcile", "kpis"]),
+        (
+            None,
+            [
+                "forecast",
+                "demand",
+                "supply",
+                "capacity",
+                "finance",
+                "sopplan",
+                "reconcile",
+                "kpis",
+                "summary",
+            ],
+        ),  # fmt: skip
         (["kpis"], ["holdout", "kpis"]),  # the holdout is measured again without the forecast
         (["kpis", "forecast"], ["forecast", "kpis"]),
         (["Supply plan", "capacity"], ["supply", "capacity"]),
@@ -62,7 +76,7 @@ def test_needs_lists_what_the_chosen_steps_take_from_the_book():
     ("chosen", "message"),
     [
         (["plan"], r"^unknown step 'plan'; the steps are forecast, demand, supply, capacity, "
-                   r"finance, reconcile, kpis$"),
+                   r"finance, sopplan, reconcile, kpis, summary$"),
         ([], r"^no step given; the steps are forecast"),
         (["holdout"], r"^unknown step 'holdout'"),  # on-demand steps are not chosen by name
     ],

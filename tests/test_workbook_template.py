@@ -33,9 +33,14 @@ DESIGN_COLUMNS = {
     "tblDecisions": "Date, Topic, Decision, Owner, Due, Status",
     "tblHistory": "Cycle, SnapshotTime, Kind, Item, Period, Qty",
     "tblLog": "Time, User, Action, Rows, Seconds, Messages",
+    "tblSOPPlan": "Family, Measure, Unit",
+    "tblYearView": "Family, VolumeToDate, VolumeRest, Volume, RevenueToDate, RevenueRest, "
+    "Revenue, Budget, GapToBudget, GapPct, Note",
+    "tblPlanChange": "Family, Period, LastPlan, ThisPlan, Change, ChangePct, RevenueChange",
 }
 DESIGN_SHEETS = [
     "Start",
+    "Summary",
     "Settings",
     "Items",
     "Actuals",
@@ -44,6 +49,7 @@ DESIGN_SHEETS = [
     "Supply",
     "Capacity",
     "Finance",
+    "S&OP Plan",
     "Reconciliation",
     "KPIs",
     "Decisions",
@@ -70,9 +76,9 @@ def test_schema_follows_design():
     assert list(schema.SHEET_NAMES) == DESIGN_SHEETS
     for name, columns in DESIGN_COLUMNS.items():
         assert schema.table(name).headers == columns.split(", "), name
-    # ours last, then the keys added by issues 11 and 14 (DESIGN: "added by issues 9-12")
+    # ours last, then the keys added by issues 11, 12 and 14 (DESIGN: "added by issues 9-12")
     added = ["FrozenPeriods", "SafetyStockBuildPeriods", "Shortage", "PrebuildPeriods"]
-    added += ["OvertimePct", "Scheduler", "Archive", "HistoryCycles"]
+    added += ["OvertimePct", "Scheduler", "Archive", "HistoryCycles", "FiscalYearStart"]
     assert [s.key for s in schema.SETTINGS] == DESIGN_SETTINGS + ["HistoryPeriods"] + added
     wide = {t.name for t in schema.TABLES.values() if t.period_columns}
     assert wide == {
@@ -81,6 +87,7 @@ def test_schema_follows_design():
         "tblSupplyPlan",
         "tblCapacity",
         "tblFinancePlan",
+        "tblSOPPlan",  # issue 12: the family S&OP grid
     }
     assert set(schema.INPUT_TABLES) == {
         "tblSettings",
@@ -168,9 +175,9 @@ def test_validation_lists(template):
 
 def test_frozen_headers_and_widths(template):
     for sheet in schema.SHEETS:
-        if sheet.tables:
+        if sheet.tables and sheet.name != "Summary":  # the Summary is one printed page
             ws = template[sheet.name]
-            assert ws.freeze_panes in ("A5", "B5"), sheet.name
+            assert ws.freeze_panes in ("A5", "B5", "D5"), sheet.name  # S&OP Plan: to Unit
             assert ws.print_title_rows == "$4:$4", sheet.name
     assert template["Items"].column_dimensions["B"].width == 28
 

@@ -44,6 +44,9 @@ from sop_xl.kpi import KPI
 from sop_xl.workbook.book import Book
 from sop_xl.workbook.validate import Problem
 
+SHOWN_AFTER = "summary"  # a run of this step opens the workbook on its sheet
+SUMMARY_SHEET = "Summary"
+
 __all__ = ["OUTPUTS", "STEPS", "CycleReport", "Progress", "run_cycle", "step_names"]
 
 
@@ -204,6 +207,8 @@ def run_cycle(
                 executor=executor,
             )
         writes = Writes(tables={name: tables[name] for step in chosen for name in OUTPUTS[step]})
+        if SHOWN_AFTER in chosen and SUMMARY_SHEET in session.sheet_names():
+            writes.show = SUMMARY_SHEET  # the meeting's page opens first (issue 12)
         report.rows = writes.rows
         report.tables = dict(writes.tables)
         return Planned(writes, report.total_rows, report.message())

@@ -12,14 +12,15 @@ Start sheet's step dates) or results held in memory between steps (``holdout``: 
 measured holdout errors). A step marked ``on_demand`` runs only to give a chosen step something
 no chosen step makes (the kpis step alone measures the holdout again).
 
-The steps (cycle order): forecast, demand, supply, capacity, finance, reconcile, kpis.
+The steps (cycle order): forecast, demand, supply, capacity, finance, sopplan (the family S&OP
+grid), reconcile, kpis, summary (the meeting's one page; issue 12).
 
 >>> [step.name for step in plan(["kpis", "supply"])]
 ['supply', 'holdout', 'kpis']
 >>> plan(["plan"])  # doctest: +ELLIPSIS
 Traceback (most recent call last):
 ...
-sop_xl.errors.SopError: unknown step 'plan'; the steps are forecast, demand, ..., kpis
+sop_xl.errors.SopError: unknown step 'plan'; the steps are forecast, demand, ..., summary
 """
 
 from __future__ import annotations
@@ -38,6 +39,8 @@ from sop_xl.cycle.forecasting import forecast_step
 from sop_xl.cycle.inputs import CycleInputs
 from sop_xl.cycle.kpis import kpi_step, kpi_table
 from sop_xl.cycle.reconciliation import reconcile_step
+from sop_xl.cycle.sop_plan import sop_plan_step
+from sop_xl.cycle.summary import summary_step
 from sop_xl.cycle.supply_plan import supply_step
 from sop_xl.cycle.whatif import scenario_table
 from sop_xl.errors import SopError
@@ -199,6 +202,35 @@ def _kpis(ctx: StepContext) -> StepResult:
     return StepResult(out, kpis=every)
 
 
+def _sop_plan(ctx: StepContext) -> StepResult:
+    t = ctx.tables
+    result = sop_plan_step(
+        ctx.inputs, t["tblDemandPlan"], t["tblSupplyPlan"], t["tblCapacity"], t["tblFinancePlan"]
+    )
+    return StepResult({"tblSOPPlan": result.table}, list(result.notes))
+
+
+def _summary(ctx: StepContext) -> StepResult:
+    t = ctx.tables
+    result = summary_step(
+        ctx.inputs,
+        t["tblDemandPlan"],
+        t["tblSupplyPlan"],
+        t["tblFinancePlan"],
+        t["tblReconciliation"],
+        t["tblKPIs"],
+    )
+    return StepResult(result.tables, list(result.notes))
+
+
+SUMMARY_TABLES = (
+    "tblYearView",
+    "tblHeadlineKPIs",
+    "tblTopDecisions",
+    "tblRevenueByMonth",
+    "tblPlanChange",
+)
+
 REGISTRY: tuple[Step, ...] = (
     Step(
         name="forecast",
@@ -216,6 +248,12 @@ REGISTRY: tuple[Step, ...] = (
     ),
     Step(name="capacity", reads=("tblSupplyPlan",), writes=("tblCapacity",), compute=_capacity),
     Step(name="finance", reads=("tblSupplyPlan",), writes=("tblFinancePlan",), compute=_finance),
+    Step(
+        name="sopplan",
+        reads=("tblDemandPlan", "tblSupplyPlan", "tblCapacity", "tblFinancePlan"),
+        writes=("tblSOPPlan",),
+        compute=_sop_plan,
+    ),
     Step(
         name="reconcile",
         reads=("tblSupplyPlan", "tblCapacity"),
@@ -238,6 +276,18 @@ REGISTRY: tuple[Step, ...] = (
         writes=("tblKPIs", "tblKPITrend", "tblFVA", "tblForecastAccuracy"),
         compute=_kpis,
     ),
+    Step(
+        name="summary",
+        reads=(
+            "tblDemandPlan",
+            "tblSupplyPlan",
+            "tblFinancePlan",
+            "tblReconciliation",
+            "tblKPIs",
+        ),
+        writes=SUMMARY_TABLES,
+        compute=_summary,
+    ),
 )
 """Every step, in the order they are declared (:func:`plan` orders by what they read)."""
 
@@ -254,6 +304,9 @@ ALIASES = {
     "demand-plan": "demand",
     "supply plan": "supply",
     "supply-plan": "supply",
+    "sop plan": "sopplan",
+    "sop-plan": "sopplan",
+    "s&op plan": "sopplan",
 }
 
 

@@ -55,11 +55,14 @@ class Writes:
     cells : list of (sheet, top, left, block)
         Cells outside output tables (Settings' CycleStart, the Start sheet's step block, the
         rows of tblAdjustments a roll forward compacts).
+    show : str or None
+        The sheet to open the workbook on afterwards (a run that made the Summary).
     """
 
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
     appends: dict[str, pd.DataFrame] = field(default_factory=dict)
     cells: list[tuple[str, int, int, list[list[Any]]]] = field(default_factory=list)
+    show: str | None = None  # the sheet the workbook opens on afterwards (the Summary)
 
     @property
     def rows(self) -> dict[str, int]:
@@ -255,6 +258,8 @@ def transact(
         book.append_rows(name, writes.appends[name])
     for sheet, top, left, block in writes.cells:
         book.write_cells(sheet, top, left, block)
+    if writes.show is not None:
+        book.show_sheet(writes.show)
     seconds["write"] = time.perf_counter() - mark
     book.log(
         action, rows=planned.rows, seconds=time.perf_counter() - started, messages=planned.message

@@ -99,6 +99,10 @@ class Book(Protocol):
         """
         ...
 
+    def show_sheet(self, sheet: str) -> None:
+        """Make ``sheet`` the one the workbook opens on (held back like the writes)."""
+        ...
+
     def save(self) -> Path | None:
         """End the transaction: a file is written atomically (its path returned); a live Excel
         book returns None (its macro commits the held-back writes; Excel keeps the file)."""
@@ -253,6 +257,14 @@ class FileBook:
     def write_cells(self, sheet: str, top: int, left: int, block: list[list]) -> None:
         """Set a block of cells in memory; they reach the file on :meth:`save`."""
         tables.write_block(self._sheet(sheet), top, left, block)
+
+    def show_sheet(self, sheet: str) -> None:
+        """Open the file on ``sheet``: the active tab, the only one selected (two selected
+        tabs would open as a group in Excel)."""
+        target = self._sheet(sheet)
+        for ws in self.workbook.worksheets:
+            ws.sheet_view.tabSelected = ws is target
+        self.workbook.active = target
 
     def _sheet(self, name: str) -> Worksheet:
         if name not in self.workbook.sheetnames:

@@ -29,6 +29,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from sop_xl.files import atomic_path
 from sop_xl.workbook import schema, styles
 from sop_xl.workbook.charts import add_fva_chart, add_kpi_charts
+from sop_xl.workbook.meeting_sheets import MEETING_SHEETS
 from sop_xl.workbook.start import build_start
 from sop_xl.workbook.tables import Location, locate
 
@@ -69,23 +70,29 @@ def _green() -> dict:
     }
 
 
-def _add_table(ws: Worksheet, spec: schema.Table, first_col: int, rows: list[list] | None = None):
-    """Write ``spec``'s headers at (HEADER_ROW, first_col), the rows below, and the Table."""
+def _add_table(
+    ws: Worksheet,
+    spec: schema.Table,
+    first_col: int,
+    rows: list[list] | None = None,
+    header_row: int = HEADER_ROW,
+):
+    """Write ``spec``'s headers at (header_row, first_col), the rows below, and the Table."""
     rows = rows or [[None] * len(spec.columns)]
     head_style = styles.header_style_name(spec.role)
     for j, column in enumerate(spec.columns):
         col = first_col + j
-        cell = ws.cell(HEADER_ROW, col, column.name)
+        cell = ws.cell(header_row, col, column.name)
         cell.style = head_style
         note = Comment(f"{column.description}", "sop-xl", width=220, height=60)
         cell.comment = note
         ws.column_dimensions[get_column_letter(col)].width = column.width
         for i, row in enumerate(rows):
-            data = ws.cell(HEADER_ROW + 1 + i, col, row[j])
+            data = ws.cell(header_row + 1 + i, col, row[j])
             data.style = styles.style_name(spec.role, column.kind)
     last_col = first_col + len(spec.columns) - 1
-    ref = f"{get_column_letter(first_col)}{HEADER_ROW}:{get_column_letter(last_col)}"
-    ref += f"{HEADER_ROW + len(rows)}"
+    ref = f"{get_column_letter(first_col)}{header_row}:{get_column_letter(last_col)}"
+    ref += f"{header_row + len(rows)}"
     table = XlTable(displayName=spec.name, ref=ref, autoFilter=AutoFilter(ref=ref))
     table.tableColumns = [TableColumn(id=i + 1, name=h) for i, h in enumerate(spec.headers)]
     table.tableStyleInfo = TableStyleInfo(
@@ -97,11 +104,11 @@ def _add_table(ws: Worksheet, spec: schema.Table, first_col: int, rows: list[lis
         _column_validations(ws, spec, loc)
     for name in spec.totals:
         j = spec.headers.index(name)
-        cell = ws.cell(HEADER_ROW - 1, first_col + j, f"=SUBTOTAL(109,{spec.name}[{name}])")
+        cell = ws.cell(header_row - 1, first_col + j, f"=SUBTOTAL(109,{spec.name}[{name}])")
         cell.style = "SOP Total"
         cell.number_format = styles.NUMBER_FORMATS[spec.column(name).kind]
     if spec.totals or spec.period_totals:
-        ws.cell(HEADER_ROW - 1, first_col, "Total").style = "SOP Total"
+        ws.cell(header_row - 1, first_col, "Total").style = "SOP Total"
     return loc
 
 
@@ -326,6 +333,9 @@ def build_template() -> Workbook:
             continue
         if sheet.name == "KPIs":
             _kpi_sheet(ws)
+            continue
+        if sheet.name in MEETING_SHEETS:  # Summary, S&OP Plan (issue 12)
+            MEETING_SHEETS[sheet.name](ws, _add_table)
             continue
         col = 1
         locs: dict[str, Location] = {}

@@ -157,3 +157,31 @@ def add_fva_chart(ws: Worksheet, fva: Location, anchor: str) -> None:
     _finish(chart, "Forecast value added: WAPE by step", "WAPE", "0%")
     chart.x_axis.tickLblSkip = 1
     ws.add_chart(chart, anchor)
+
+
+def add_revenue_chart(ws: Worksheet, months: Location, anchor: str) -> None:
+    """The Summary's chart (issue 12): revenue by month of the fiscal year from
+    ``tblRevenueByMonth``: actual to date and plan as columns in one slot, budget as a line."""
+    period_col = months.first_col + months.headers.index("Period")
+    categories = Reference(
+        ws, min_col=period_col, min_row=months.first_data_row, max_row=months.last_row
+    )
+    bars = BarChart()
+    bars.type = "col"
+    for head, color in (("Actual", COLORS["Actual"]), ("Plan", COLORS["Revenue"])):
+        bars.add_data(_refs(ws, months, head), titles_from_data=True)
+        bars.series[-1].graphicalProperties.solidFill = color
+        bars.series[-1].graphicalProperties.line.solidFill = color
+    bars.series[-1].graphicalProperties.solidFill = "9DC3E6"  # the plan lighter than actuals
+    bars.overlap = 100  # a month has an actual or a plan, never both: one slot each
+    bars.gapWidth = 50
+    bars.set_categories(categories)
+    budget = LineChart()
+    budget.add_data(_refs(ws, months, "Budget"), titles_from_data=True)
+    _style_line(budget.series[0], COLORS["Budget"], dashed=True)
+    budget.set_categories(categories)
+    _finish(bars, "Revenue: actual to date, plan and budget", "", "#,##0")
+    bars.x_axis.tickLblSkip = 1
+    bars.width = 16.5  # the Summary's right half
+    bars += budget
+    ws.add_chart(bars, anchor)

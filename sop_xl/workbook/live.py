@@ -141,8 +141,8 @@ class XlwingsBook:
     Notes
     -----
     Pending writes are plain tuples in :attr:`pending`, applied in order by :meth:`commit`:
-    ``("values", sheet, row, column, block)``, ``("clear", sheet, address)`` and
-    ``("resize", sheet, table, address)``.
+    ``("values", sheet, row, column, block)``, ``("clear", sheet, address)``,
+    ``("resize", sheet, table, address)`` and ``("show", sheet)``.
     """
 
     def __init__(self, book: Any) -> None:
@@ -377,6 +377,10 @@ class XlwingsBook:
             row, col = MESSAGE_CELL
             self.pending.append(("values", MESSAGE_SHEET, row, col, [[_to_excel(text)]]))
 
+    def show_sheet(self, sheet: str) -> None:
+        """Activate ``sheet`` on :meth:`commit`."""
+        self.pending.append(("show", sheet))
+
     # -- applying -------------------------------------------------------------------------
     def save(self) -> None:
         """Nothing to save: Excel holds the file; :meth:`commit` sends the held-back writes."""
@@ -397,6 +401,8 @@ class XlwingsBook:
                 sheet.range(op[2]).clear_contents()
             elif kind == "resize":
                 sheet.tables[op[2]].resize(sheet.range(op[3]))
+            elif kind == "show":
+                sheet.activate()
             done += 1
         self.pending = []
         return done

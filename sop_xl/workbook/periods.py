@@ -7,6 +7,7 @@ year) is core code; workbook modules keep importing these names from here.
 from sop_xl.periods import (
     PeriodGrid,
     grid_of,
+    is_bucket_label,
     is_period_label,
     parse_period,
     period_label,
@@ -16,6 +17,7 @@ from sop_xl.periods import (
 __all__ = [
     "PeriodGrid",
     "grid_of",
+    "is_bucket_label",
     "is_period_label",
     "parse_period",
     "period_label",

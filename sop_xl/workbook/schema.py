@@ -65,6 +65,23 @@ FINANCE_MEASURES = (
     "GapToBudget",
 )
 
+SOP_MEASURES = (
+    "Sales plan",
+    "Sales actual",
+    "Difference",
+    "Cumulative difference",
+    "Last cycle's plan",
+    "Production plan",
+    "Inventory",
+    "Days of supply",
+    "Backlog",
+    "Capacity utilization",
+    "Revenue",
+    "Budget",
+    "Gap to budget",
+)
+"""The rows of each family block of tblSOPPlan, in order (issue 12)."""
+
 
 @dataclass(frozen=True)
 class Rule:
@@ -252,6 +269,76 @@ FAMILY = C("Family", "text", 12, "Product family")
 PLAN_PERIOD = C("Period", "text", 9, "Plan period")
 WHY = C("Comment", "text", 30, "Why")
 
+SUMMARY_TABLES = (
+    _output(
+        "tblYearView",
+        "Summary",
+        "The fiscal year: actual to date + plan for the rest vs budget, per family",
+        C("Family", "text", 11, "Product family, or Total"),
+        C("VolumeToDate", "units", 11, "Units sold this fiscal year before the cycle start"),
+        C("VolumeRest", "units", 11, "Units the plan ships in the rest of the fiscal year"),
+        C("Volume", "units", 11, "VolumeToDate + VolumeRest"),
+        C("RevenueToDate", "money", 12, "Actual revenue this fiscal year (qty x UnitPrice)"),
+        C("RevenueRest", "money", 12, "Plan revenue for the rest of the fiscal year"),
+        C("Revenue", "money", 12, "RevenueToDate + RevenueRest"),
+        C("Budget", "money", 12, "tblBudget rows of the fiscal year (months without one: Note)"),
+        C("GapToBudget", "money", 12, "Revenue - Budget, over the months with a budget"),
+        C("GapPct", "percent", 8, "GapToBudget / Budget"),
+        C("Note", "text", 30, "Months without a budget row (not counted as 0)"),
+    ),
+    _output(
+        "tblHeadlineKPIs",
+        "Summary",
+        "The headline indicators of tblKPIs, with their status",
+        C("KPI", "text", 34, "Indicator (tblKPIs)"),
+        C("Value", "number", 12, "This cycle's value"),
+        C("Target", "number", 12, "Target"),
+        C("Status", "text", 11, "on target, watch or off target (from tblKPIs)"),
+        C("Unit", "text", 7, "Unit of the value"),
+        measure_kinds={"%": "percent", "days": "days", "units": "units", "h": "number"}
+        | {"EUR": "money", "USD": "money", "GBP": "money", "x": "decimal"},
+        kind_column="Unit",
+        kind_targets=("Value", "Target"),
+    ),
+    _output(
+        "tblTopDecisions",
+        "Summary",
+        "The decisions and risks of the Reconciliation, the most revenue at stake first",
+        C("Decision", "text", 50, "What the executive meeting must decide (tblReconciliation)"),
+        C(
+            "AtStake",
+            "money",
+            11,
+            "Revenue at stake: the shortage at the family's price, or the revenue below budget, "
+            "whichever is larger",
+        ),
+        C("Family", "text", 11, "Product family"),
+        C("Period", "text", 11, "Plan period"),
+    ),
+    _output(
+        "tblRevenueByMonth",
+        "Summary",
+        "Revenue per period of the fiscal year (the chart's data)",
+        C("Period", "text", 9, "Period of the fiscal year"),
+        C("Actual", "money", 12, "Actual revenue (periods before the cycle start)"),
+        C("Plan", "money", 12, "Plan revenue (tblFinancePlan)"),
+        C("Budget", "money", 12, "Budget revenue (blank: no budget row)"),
+    ),
+    _output(
+        "tblPlanChange",
+        "Summary",
+        "What changed since last cycle: this consensus plan against the last one, per family",
+        C("Family", "text", 11, "Product family"),
+        PLAN_PERIOD,
+        C("LastPlan", "units", 10, "Last cycle's consensus (tblHistory)"),
+        C("ThisPlan", "units", 10, "This cycle's consensus (tblDemandPlan)"),
+        C("Change", "units", 9, "ThisPlan - LastPlan"),
+        C("ChangePct", "percent", 9, "Change / LastPlan"),
+        C("RevenueChange", "money", 12, "Change x UnitPrice, item by item"),
+        totals=("RevenueChange",),
+    ),
+)
+
 _TABLES = (
     _input(
         "tblSettings",
@@ -396,6 +483,17 @@ _TABLES = (
         C("Measure", "text", 15, "Revenue, COGS, GrossMargin, ..."),
         period_kind="money",
     ),
+    _wide(
+        "tblSOPPlan",
+        "S&OP Plan",
+        "The family S&OP plan: past periods show actuals, future periods the plan",
+        FAMILY,
+        C("Measure", "text", 23, "Sales plan, Sales actual, Difference, ... (one block a family)"),
+        C("Unit", "text", 9, "The family's unit, the currency, % (of the resource) or days"),
+        measure_kinds={m: "units" for m in SOP_MEASURES}
+        | {"Capacity utilization": "percent", "Days of supply": "days"}
+        | {m: "money" for m in ("Revenue", "Budget", "Gap to budget")},
+    ),
     _output(
         "tblReconciliation",
         "Reconciliation",
@@ -441,6 +539,7 @@ _TABLES = (
         C("Difference", "number", 12, "WhatIf - Base"),
         C("DiffPct", "percent", 9, "Difference / Base"),
     ),
+    *SUMMARY_TABLES,
     _output(
         "tblKPIs",
         "KPIs",
@@ -553,6 +652,13 @@ del C
 SHEETS: tuple[Sheet, ...] = (
     Sheet("Start", "-", "Cycle month, owner, the six steps with status and dates, how to use"),
     Sheet(
+        "Summary",
+        "sop-xl",
+        "The fiscal year against budget, what changed since last cycle, the decisions with the "
+        "most revenue at stake and the headline KPIs",
+        tuple(t.name for t in SUMMARY_TABLES),
+    ),
+    Sheet(
         "Settings",
         "planner",
         "Cycle settings: start period, horizon, methods, finance days",
@@ -591,6 +697,13 @@ SHEETS: tuple[Sheet, ...] = (
         "finance",
         "Type the budget on the left; revenue, margin and working capital appear on the right",
         ("tblBudget", "tblFinancePlan"),
+    ),
+    Sheet(
+        "S&OP Plan",
+        "sop-xl",
+        "Per family and in total: sales plan against actuals, last cycle's plan, production, "
+        "inventory, capacity, revenue and budget; quarters and fiscal years at the right",
+        ("tblSOPPlan",),
     ),
     Sheet(
         "Reconciliation",
@@ -737,6 +850,15 @@ SETTINGS: tuple[Setting, ...] = (
         "archive holds all",
         low=0,
         high=1000,
+    ),
+    # issue 12: the meeting pack
+    Setting(
+        "FiscalYearStart",
+        1,
+        "int",
+        "First month of the fiscal year (1 = January); FYyyyy is named by the year it ends in",
+        low=1,
+        high=12,
     ),
 )
 

@@ -225,7 +225,10 @@ def _structure(book: Book, out: list[Problem]) -> dict[str, pd.DataFrame]:
         if sheet.name not in sheets:
             out.append(
                 Problem(
-                    "warning" if not sheet.tables else "error",
+                    # a sheet of output tables only (Summary, S&OP Plan) is no input lost
+                    "error"
+                    if any(schema.TABLES[t].role == "input" for t in sheet.tables)
+                    else "warning",
                     sheet.name,
                     None,
                     "",

@@ -48,7 +48,7 @@ from openpyxl.utils import get_column_letter
 from sop_xl.errors import SopError, show
 from sop_xl.workbook import schema
 from sop_xl.workbook.cellvalues import Formula, cell_value, needs_quote
-from sop_xl.workbook.periods import is_period_label
+from sop_xl.workbook.periods import is_bucket_label, is_period_label
 
 if TYPE_CHECKING:  # tables carries plans out on openpyxl sheets and imports this module
     from sop_xl.workbook.tables import Location
@@ -226,7 +226,11 @@ def plan_table(
     user = [
         (i, h)
         for i, h in enumerate(old.headers)
-        if h and h not in columns and h not in fixed and not is_period_label(h)
+        if h
+        and h not in columns
+        and h not in fixed
+        and not is_period_label(h)
+        and not is_bucket_label(h)  # quarter and fiscal-year sums (tblSOPPlan)
     ]
     headers = (*columns, *(h for _, h in user))
     n_rows = max(len(frame), 1)
