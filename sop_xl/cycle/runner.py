@@ -10,6 +10,7 @@ tblForecast of an earlier run.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,12 +28,14 @@ from sop_xl.cycle.steps import (
     needs,
     plan,
     producer,
+    start_marks,
     step_names,
 )
 from sop_xl.cycle.transaction import Planned, Progress, Session, Writes, transact
 from sop_xl.errors import SopError
 from sop_xl.kpi import KPI
 from sop_xl.workbook.book import Book
+from sop_xl.workbook.start_steps import advance, start_steps
 from sop_xl.workbook.validate import Problem
 
 __all__ = ["OUTPUTS", "STEPS", "CycleReport", "Progress", "run_cycle", "step_names"]
@@ -170,10 +173,16 @@ def run_cycle(
                 session.require(table, f"the {step} step has nowhere to write")
         report.warnings = [p for p in session.problems if p.severity == "warning"]
         given = _given(session, steps_run)
+        # the Start sheet shows what ran, and the cycle time reads the dates this run sets
+        block, header_row = start_steps(session.book)
+        block, start_writes = advance(block, header_row, start_marks(chosen), dt.date.today())
+        if START_STEPS in given:
+            given[START_STEPS] = block
         tables = compute(
             chosen, session.typed(), given, n_jobs=n_jobs, progress=progress, done=done
         )
         writes = Writes(tables={name: tables[name] for step in chosen for name in OUTPUTS[step]})
+        writes.cells.extend(start_writes)
         report.rows = writes.rows
         report.tables = dict(writes.tables)
         return Planned(writes, report.total_rows, report.message())

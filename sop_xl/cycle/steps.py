@@ -88,6 +88,9 @@ class Step:
         Tables read when the workbook has them (user tables a step can do without).
     on_demand : bool
         Run only to give a chosen step something no chosen step makes; never chosen by name.
+    advances : tuple of (int, str), optional
+        The Start sheet's step (1-6) a run of this step advances, and to which status: the
+        last step of a Start step makes it ``done``, an earlier one ``in progress``.
     """
 
     name: str
@@ -96,6 +99,7 @@ class Step:
     compute: Callable[[StepContext], StepResult] = field(repr=False)
     optional: tuple[str, ...] = ()
     on_demand: bool = False
+    advances: tuple[int, str] | None = None
 
     @property
     def tables(self) -> tuple[str, ...]:
@@ -188,22 +192,28 @@ def _kpis(ctx: StepContext) -> StepResult:
 
 
 REGISTRY: tuple[Step, ...] = (
-    Step(name="forecast", reads=(), writes=("tblForecast", HOLDOUT), compute=_forecast),
-    Step(name="demand", reads=("tblForecast",), writes=("tblDemandPlan",), compute=_demand),
+    Step(name="forecast", reads=(), writes=("tblForecast", HOLDOUT), compute=_forecast,
+         advances=(1, "done")),
+    Step(name="demand", reads=("tblForecast",), writes=("tblDemandPlan",), compute=_demand,
+         advances=(2, "done")),
     Step(
         name="supply",
         reads=("tblDemandPlan", "tblForecast"),
         writes=("tblSupplyPlan",),
         compute=_supply,
+        advances=(3, "in progress"),
     ),
-    Step(name="capacity", reads=("tblSupplyPlan",), writes=("tblCapacity",), compute=_capacity),
-    Step(name="finance", reads=("tblSupplyPlan",), writes=("tblFinancePlan",), compute=_finance),
+    Step(name="capacity", reads=("tblSupplyPlan",), writes=("tblCapacity",), compute=_capacity,
+         advances=(3, "done")),
+    Step(name="finance", reads=("tblSupplyPlan",), writes=("tblFinancePlan",), compute=_finance,
+         advances=(4, "in progress")),
     Step(
         name="reconcile",
         reads=("tblSupplyPlan", "tblCapacity"),
         optional=("tblScenarios", "tblDemandPlan", "tblForecast"),
         writes=("tblReconciliation", "tblScenarioCompare"),
         compute=_reconcile,
+        advances=(4, "done"),
     ),
     Step(name="holdout", reads=(), writes=(HOLDOUT,), compute=_holdout, on_demand=True),
     Step(
@@ -212,6 +222,7 @@ REGISTRY: tuple[Step, ...] = (
         optional=("tblKPIs", "tblDecisions"),
         writes=("tblKPIs", "tblKPITrend", "tblFVA", "tblForecastAccuracy"),
         compute=_kpis,
+        advances=(5, "in progress"),  # the pack for the meeting; a snapshot marks it done
     ),
 )
 """Every step, in the order they are declared (:func:`plan` orders by what they read)."""
@@ -312,6 +323,22 @@ def needs(steps: tuple[Step, ...]) -> tuple[tuple[str, ...], tuple[str, ...]]:
                 optional.append(name)
         made.update(step.writes)
     return tuple(required), tuple(n for n in optional if n not in required)
+
+
+def start_marks(steps: Iterable[str]) -> dict[int, str]:
+    """The Start sheet steps the named steps advance, each to the furthest status.
+
+    >>> start_marks(["supply"]), start_marks(["supply", "capacity"])
+    ({3: 'in progress'}, {3: 'done'})
+    """
+    marks: dict[int, str] = {}
+    for name in steps:
+        step = BY_NAME[name]
+        if step.advances is not None:
+            number, status = step.advances
+            if marks.get(number) != "done":
+                marks[number] = status
+    return marks
 
 
 def producer(name: str) -> str | None:
