@@ -323,7 +323,9 @@ def snapshot(book: Book, *, save: bool = True) -> RecordResult:
             writes.appends["tblHistory"] = rows
         # a snapshot follows the executive meeting: step 5 done, step 6 (implementation) begun
         block, header_row = start_steps(book)
-        writes.cells += advance(block, header_row, {5: "done", 6: "in progress"}, dt.date.today())[1]
+        writes.cells += advance(block, header_row, {5: "done", 6: "in progress"}, dt.date.today())[
+            1
+        ]
         return Planned(writes, len(rows), message), cycle
 
     return _recorded(book, "snapshot", work, save)

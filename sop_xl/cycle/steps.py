@@ -192,10 +192,20 @@ def _kpis(ctx: StepContext) -> StepResult:
 
 
 REGISTRY: tuple[Step, ...] = (
-    Step(name="forecast", reads=(), writes=("tblForecast", HOLDOUT), compute=_forecast,
-         advances=(1, "done")),
-    Step(name="demand", reads=("tblForecast",), writes=("tblDemandPlan",), compute=_demand,
-         advances=(2, "done")),
+    Step(
+        name="forecast",
+        reads=(),
+        writes=("tblForecast", HOLDOUT),
+        compute=_forecast,
+        advances=(1, "done"),
+    ),
+    Step(
+        name="demand",
+        reads=("tblForecast",),
+        writes=("tblDemandPlan",),
+        compute=_demand,
+        advances=(2, "done"),
+    ),
     Step(
         name="supply",
         reads=("tblDemandPlan", "tblForecast"),
@@ -203,10 +213,20 @@ REGISTRY: tuple[Step, ...] = (
         compute=_supply,
         advances=(3, "in progress"),
     ),
-    Step(name="capacity", reads=("tblSupplyPlan",), writes=("tblCapacity",), compute=_capacity,
-         advances=(3, "done")),
-    Step(name="finance", reads=("tblSupplyPlan",), writes=("tblFinancePlan",), compute=_finance,
-         advances=(4, "in progress")),
+    Step(
+        name="capacity",
+        reads=("tblSupplyPlan",),
+        writes=("tblCapacity",),
+        compute=_capacity,
+        advances=(3, "done"),
+    ),
+    Step(
+        name="finance",
+        reads=("tblSupplyPlan",),
+        writes=("tblFinancePlan",),
+        compute=_finance,
+        advances=(4, "in progress"),
+    ),
     Step(
         name="reconcile",
         reads=("tblSupplyPlan", "tblCapacity"),
