@@ -3,8 +3,8 @@
 ``python benchmarks/render_pdf_pages.py [WORKBOOK] [--sheets KPIs "Demand Plan" ...] [--out DIR]``
 converts WORKBOOK (default: a fresh ``sop-xl demo``) to PDF with ``soffice --headless``, prints
 the page count of every sheet (read from each page's footer, which names the sheet) and the
-total, and writes the pages of the chosen sheets as PNG files (``pdftoppm``) into DIR, to be
-looked at. Needs LibreOffice and poppler.
+total, and writes the pages of the chosen sheets as PNG files (``pdftoppm``) and the PDF into
+DIR, to be looked at. Needs LibreOffice and poppler.
 """
 
 from __future__ import annotations
@@ -83,6 +83,9 @@ def main() -> None:
         subprocess.run(["pdftoppm", "-r", str(args.dpi), "-f", str(pages[0]), "-l",
                         str(pages[-1]), "-png", str(pdf), str(prefix)], check=True)  # fmt: skip
         print(f"  {name}: pages {pages[0]}-{pages[-1]} -> {prefix}-*.png")
+    kept = args.out / pdf.name
+    shutil.copy(pdf, kept)
+    print(f"  the PDF: {kept}")
     shutil.rmtree(work, ignore_errors=True)
 
 

@@ -95,7 +95,7 @@ def test_lag1_accuracy_and_fva_by_hand(two_cycles):
     wape = {step: _wape(hand[step], actual) for step in ("naive", "statistical", "consensus")}
     bias = sum(hand["consensus"][i] - actual[i] for i in actual.index) / actual.abs().sum()
     kpis = done["run 2"].tables["tblKPIs"]
-    assert _kpi(kpis, "Plan accuracy, lag 1 (WAPE)") == pytest.approx(wape["consensus"], abs=6e-5)
+    assert _kpi(kpis, "Plan error, lag 1 (WAPE)") == pytest.approx(wape["consensus"], abs=6e-5)
     assert _kpi(kpis, "Plan bias, lag 1") == pytest.approx(bias, abs=6e-5)
     assert _kpi(kpis, "FVA statistical vs naive, lag 1") == pytest.approx(
         wape["naive"] - wape["statistical"], abs=6e-5
@@ -103,7 +103,7 @@ def test_lag1_accuracy_and_fva_by_hand(two_cycles):
     assert _kpi(kpis, "FVA overrides (consensus vs statistical), lag 1") == pytest.approx(
         wape["statistical"] - wape["consensus"], abs=6e-5
     )
-    assert pd.isna(_kpi(kpis, "Plan accuracy, lag 3 (WAPE)"))  # needs cycle 2025-11's plan
+    assert pd.isna(_kpi(kpis, "Plan error, lag 3 (WAPE)"))  # needs cycle 2025-11's plan
     # nobody typed the new cycle's Start dates: the run dated steps 1 and 5 with its own day
     assert _kpi(kpis, "S&OP cycle time") == 0.0
 

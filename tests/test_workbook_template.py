@@ -40,6 +40,7 @@ DESIGN_SHEETS = [
     "Items",
     "Actuals",
     "Forecast",
+    "Adjustments",  # issue 12: its own sheet, so a filter on tblDemandPlan hides none of its rows
     "Demand Plan",
     "Supply",
     "Capacity",
@@ -162,7 +163,7 @@ def test_validation_lists(template):
     )
     assert "chase,level,capacity" in settings
     assert "active,new,eol" in _lists(template["Items"])
-    assert "sales,marketing,promotion,new product,event" in _lists(template["Demand Plan"])
+    assert "sales,marketing,promotion,new product,event" in _lists(template["Adjustments"])
 
 
 def test_frozen_headers_and_widths(template):
