@@ -42,6 +42,7 @@ DESIGN_SHEETS = [
     "Forecast",
     "Adjustments",  # issue 12: its own sheet, so a filter on tblDemandPlan hides none of its rows
     "Demand Plan",
+    "Item Plan",  # issue 12: one item's history and plans, by formulas
     "Supply",
     "Capacity",
     "Finance",

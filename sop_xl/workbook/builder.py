@@ -29,6 +29,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from sop_xl.files import atomic_path
 from sop_xl.workbook import schema, styles
 from sop_xl.workbook.charts import add_fva_chart, add_kpi_charts
+from sop_xl.workbook.itemview import build_item_view
 from sop_xl.workbook.start import build_start
 from sop_xl.workbook.tables import Location, locate
 
@@ -348,6 +349,12 @@ def build_template() -> Workbook:
             continue
         if sheet.name == "KPIs":
             _kpi_sheet(ws)
+            continue
+        if sheet.name == "Item Plan":
+            items = wb["Items"].tables["tblItems"].ref.split(":")
+            column = "".join(ch for ch in items[0] if ch.isalpha())
+            build_item_view(ws, f"'Items'!${column}${HEADER_ROW + 1}:${column}${ROW_SPAN}")
+            ws.freeze_panes = "C9"
             continue
         col = 1
         locs: dict[str, Location] = {}

@@ -583,6 +583,12 @@ SHEETS: tuple[Sheet, ...] = (
         ("tblDemandPlan",),
     ),
     Sheet(
+        "Item Plan",
+        "planner",
+        "One item's actuals, statistical forecast, adjustments, consensus and last cycle's plan, "
+        "by formulas: pick the item in the yellow cell",
+    ),
+    Sheet(
         "Supply",
         "supply planner",
         "Type open receipts on the left; the supply plan appears on the right",
