@@ -23,6 +23,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 FOOTER = "sop-xl S"  # the centre of every sheet's footer (sop-xl S&OP); the sheet name on its left
+PAGE = r"Page \d+ of \d+\s*$"  # the right of a footer (the Start sheet has no centre)
 SHEETS = ("KPIs", "Reconciliation", "Demand Plan", "Forecast")
 
 
@@ -44,7 +45,7 @@ def page_sheets(pdf: Path) -> list[str]:
     names = []
     for page in range(1, pages + 1):
         text = _run("pdftotext", "-layout", "-f", str(page), "-l", str(page), str(pdf), "-")
-        footer = [line for line in text.splitlines() if FOOTER in line]
+        footer = [line for line in text.splitlines() if FOOTER in line or re.search(PAGE, line)]
         names.append(re.split(r"\s{2,}", footer[-1].strip())[0] if footer else "?")
     return names
 

@@ -5,7 +5,9 @@ first written at commit 5461547, before the cycle pipeline was restructured (iss
 outputs after it), and written again when outputs changed on purpose: missing budget months
 blank instead of 0 (issue 10), no new supply inside the lead time, safety stock built over
 SafetyStockBuildPeriods and backlog carried (issue 11), and the projected fill rate counting
-only demand shipped in its own period (backlog caught up later is not service). Regenerate:
+only demand shipped in its own period (backlog caught up later is not service), and (issue 12)
+the WAPE KPIs named errors, the S&OP cycle time taken from the Start dates the run sets (0 days:
+every step ran that day) and so recorded by the snapshot in History. Regenerate:
 ``sop-xl demo d.xlsx`` (golden_demo), then on a copy ``sop-xl run``, ``snapshot``,
 ``roll-forward``, ``run`` (golden_records);
 :func:`differences` lists where two captures disagree. Tables that hold the time of a run
