@@ -38,6 +38,7 @@ from sop_xl.vba_project import (
     encrypt,
     vba_project_bin,
 )
+from sop_xl.workbook import schema
 
 NINE_MACROS = [
     "refresh_forecast",
@@ -205,13 +206,13 @@ def test_package_has_customui_part_relationship_and_content_types(built, kind):
     assert len({r.get("Id") for r in wb_rels}) == len(wb_rels)
     assert workbook.find(f"{MAIN}workbookPr").get("codeName") == "ThisWorkbook"
     assert sorted(code_names) == sorted(f"Sheet{i}" for i in range(1, len(sheets) + 1))
-    assert len(sheets) == (1 if kind == "xlam" else 15)
+    assert len(sheets) == (1 if kind == "xlam" else len(schema.SHEETS))
 
 
 @pytest.mark.parametrize("kind", KINDS)
 def test_olevba_extracts_every_module_as_written(built, kind):
     modules = vba_of(built[kind])
-    n_sheets = 1 if kind == "xlam" else 15
+    n_sheets = 1 if kind == "xlam" else len(schema.SHEETS)
     documents = ["ThisWorkbook"] + [f"Sheet{i}" for i in range(1, n_sheets + 1)]
     assert sorted(modules) == sorted(documents + ["xlwings", "Dictionary", "SopRibbon"])
     ribbon_source = (RIBBON / "SopRibbon.bas").read_text().replace("\r\n", "\n")
