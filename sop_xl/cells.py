@@ -18,6 +18,7 @@ other failure into ``#SOP! internal error: ...`` with the traceback in the log.
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import logging
 import math
@@ -30,7 +31,7 @@ import pandas as pd
 
 from sop_xl.errors import SopError, show
 from sop_xl.longtable import is_blank, read_long_table  # noqa: F401  (is_blank: re-exported)
-from sop_xl.periods import EXCEL_EPOCH, MONTH  # noqa: F401  (EXCEL_EPOCH: re-exported)
+from sop_xl.periods import EXCEL_EPOCH, EXCEL_LAST_SERIAL, MONTH
 
 log = logging.getLogger("sop_xl")
 
@@ -219,6 +220,43 @@ def period(value: Any, name: str, where: str = "") -> pd.Timestamp:
         return MONTH.parse(value, name)
     except SopError as exc:
         raise SopError(f"{exc}{where}") from None
+
+
+def dates(value: Any, name: str) -> tuple[pd.Series, Orientation]:
+    """Read a 1-D range of dates: date cells, Excel serial numbers or ISO text (``2026-01-20``);
+    blanks are NaT. Not trimmed, so two ranges stay paired by position.
+
+    >>> dates([["2026-01-20"], [None], [46042]], "end_dates")[0].dt.strftime("%Y-%m-%d").tolist()
+    ['2026-01-20', nan, '2026-01-20']
+    """
+    rows = _as_rows(value)
+    if len(rows) == 1 and len(rows[0]) > 1:
+        values, orientation = rows[0], "row"
+    elif all(len(r) == 1 for r in rows):
+        values, orientation = [r[0] for r in rows], "column"
+    else:
+        raise SopError(f"{name} must be a single row or column; got {len(rows)} rows")
+    out = []
+    for i, cell in enumerate(values):
+        where = f" at position {i + 1}"
+        if is_blank(cell):
+            out.append(pd.NaT)
+        elif isinstance(cell, (dt.date, pd.Timestamp)):
+            out.append(pd.Timestamp(cell))
+        elif isinstance(cell, (int, float, np.integer, np.floating)) and not isinstance(cell, bool):
+            if not 1 <= float(cell) <= EXCEL_LAST_SERIAL:
+                raise SopError(f"{name} must be dates; got {show(cell)}{where}")
+            out.append(pd.Timestamp(EXCEL_EPOCH) + pd.Timedelta(days=float(cell)))
+        elif isinstance(cell, str) and not cell.strip().startswith("#"):
+            try:
+                out.append(pd.Timestamp(dt.date.fromisoformat(cell.strip()[:10])))
+            except ValueError:
+                raise SopError(f"{name} must be dates; got {show(cell)}{where}") from None
+        elif isinstance(cell, str):
+            raise SopError(f"{name} contains an error value; got {show(cell)}{where}")
+        else:
+            raise SopError(f"{name} must be dates; got {show(cell)}{where}")
+    return pd.Series(out, dtype="datetime64[ns]"), orientation
 
 
 def long_table(

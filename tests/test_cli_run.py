@@ -26,7 +26,7 @@ def test_demo_writes_the_default_file_and_prints_a_summary(
     assert differences(capture(demo_finished_file), capture(demo_file)) == []
     out = capsys.readouterr().out
     assert "wrote sop_demo.xlsx" in out
-    assert "Forecast accuracy (WAPE):" in out
+    assert "Forecast error (WAPE):" in out
     assert "decisions for the executive meeting:" in out
     # the first decisions shown: since issue 11 the catch-up after the lead times (CNC, ASSY)
     assert "h overtime on " in out

@@ -66,7 +66,7 @@ def test_run_during_a_snapshot_is_refused_or_waits_and_no_history_row_is_lost(cy
     run_out, run_err = run.communicate(timeout=600)
     snap_out, snap_err = snap.communicate(timeout=600)
     assert snap.returncode == 0, snap_err
-    assert "2,520 rows to History" in snap_out
+    assert "2,521 rows to History" in snap_out  # with the cycle time the run dated
     if run.returncode:  # refused after waiting for the lock (LOCK_TIMEOUT) ...
         assert run.returncode == 1
         assert run_err.count("\n") == 1 and "Traceback" not in run_err
@@ -74,7 +74,7 @@ def test_run_during_a_snapshot_is_refused_or_waits_and_no_history_row_is_lost(cy
         assert "try again when it has finished" in run_err
     else:  # ... or started after the snapshot had saved (serialised): it read the new file
         assert f"updated {path}" in run_out
-    assert _history_rows(path) == 2520  # before: 0, the run's later save overwrote the snapshot
+    assert _history_rows(path) == 2521  # before: 0, the run's later save overwrote the snapshot
     assert sorted(p.name for p in tmp_path.iterdir()) == ["d.xlsx"]  # lock file removed
 
 

@@ -202,8 +202,8 @@ def test_records_buttons_snapshot_and_roll_forward(cycled_path, tmp_path, shared
     xbook = shared_remote_book(cycled_path)
     result = macros.snapshot_cycle(xbook)
     assert result.ok, result.message
-    assert result.message.startswith("snapshot cycle: cycle 2026-01: 2,520 rows to History")
-    assert result.rows == 2520
+    assert result.message.startswith("snapshot cycle: cycle 2026-01: 2,521 rows to History")
+    assert result.rows == 2521
     queued = actions(xbook)
     assert_no_input_written(xbook, queued, cycled_path)
     log_rows = [a for a in queued if a["func"] == "setValues" and _sheet(xbook, a) == "Log"]

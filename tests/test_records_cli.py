@@ -61,7 +61,7 @@ def test_snapshot_then_roll_forward(cycled, copy, capsys):
     path = copy(cycled)
     assert main(["snapshot", str(path)]) == 0
     out = capsys.readouterr().out
-    assert out.startswith(f"updated {path}: cycle 2026-01: 2,520 rows to History (forecast 792")
+    assert out.startswith(f"updated {path}: cycle 2026-01: 2,521 rows to History (forecast 792")
     assert main(["roll-forward", str(path)]) == 0
     out = capsys.readouterr().out
     assert f"updated {path}: cycle 2026-01 -> 2026-02: CycleStart 2026-02" in out

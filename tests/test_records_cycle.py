@@ -52,7 +52,7 @@ def _wape(forecast: pd.Series, actual: pd.Series) -> float:
     return total_error / total_actual
 
 
-def test_first_snapshot_and_roll_forward(two_cycles):
+def test_first_snapshot_and_roll_forward(two_cycles, demo_rolled):
     path, done, _ = two_cycles
     assert str(done["snapshot 1"]) == (
         "cycle 2026-01: 2,521 rows to History (forecast 792, demand plan 792, supply plan 792, "
@@ -74,12 +74,18 @@ def test_first_snapshot_and_roll_forward(two_cycles):
     assert len(adjustments) == 7 and list(adjustments.index) == list(range(5, 12))  # compacted
     history = book.read_table("tblHistory")
     cycle_time = history[history["Kind"] == "cycle time"]
+    # cycle 2026-01 from the typed Start dates; 2026-02 from the dates its run and snapshot set
     assert cycle_time[["Cycle", "Item", "Period", "Qty"]].values.tolist() == [
-        ["2026-01", "S&OP cycle", "2026-01", 18.0]
+        ["2026-01", "S&OP cycle", "2026-01", 18.0],
+        ["2026-02", "S&OP cycle", "2026-02", 0.0],
     ]
-    ws = load_workbook(path)["Start"]
+    ws = load_workbook(demo_rolled.path)["Start"]  # as the roll forward left it
     assert [ws.cell(r, 3).value for r in range(11, 17)] == ["not started"] * 6
     assert [ws.cell(r, 4).value for r in range(11, 17)] == [None] * 6
+    # then the run of the whole cycle and the snapshot: every step advanced, dated that day
+    ws = load_workbook(path)["Start"]
+    assert [ws.cell(r, 3).value for r in range(11, 17)] == ["done"] * 5 + ["in progress"]
+    assert len({ws.cell(r, 4).value for r in range(11, 17)}) == 1
     assert len(book.read_table("tblDecisions")) == 4  # decisions stay
 
 
@@ -89,7 +95,7 @@ def test_lag1_accuracy_and_fva_by_hand(two_cycles):
     wape = {step: _wape(hand[step], actual) for step in ("naive", "statistical", "consensus")}
     bias = sum(hand["consensus"][i] - actual[i] for i in actual.index) / actual.abs().sum()
     kpis = done["run 2"].tables["tblKPIs"]
-    assert _kpi(kpis, "Plan accuracy, lag 1 (WAPE)") == pytest.approx(wape["consensus"], abs=6e-5)
+    assert _kpi(kpis, "Plan error, lag 1 (WAPE)") == pytest.approx(wape["consensus"], abs=6e-5)
     assert _kpi(kpis, "Plan bias, lag 1") == pytest.approx(bias, abs=6e-5)
     assert _kpi(kpis, "FVA statistical vs naive, lag 1") == pytest.approx(
         wape["naive"] - wape["statistical"], abs=6e-5
@@ -97,8 +103,9 @@ def test_lag1_accuracy_and_fva_by_hand(two_cycles):
     assert _kpi(kpis, "FVA overrides (consensus vs statistical), lag 1") == pytest.approx(
         wape["statistical"] - wape["consensus"], abs=6e-5
     )
-    assert pd.isna(_kpi(kpis, "Plan accuracy, lag 3 (WAPE)"))  # needs cycle 2025-11's plan
-    assert pd.isna(_kpi(kpis, "S&OP cycle time"))  # the new cycle's dates are not filled yet
+    assert pd.isna(_kpi(kpis, "Plan error, lag 3 (WAPE)"))  # needs cycle 2025-11's plan
+    # nobody typed the new cycle's Start dates: the run dated steps 1 and 5 with its own day
+    assert _kpi(kpis, "S&OP cycle time") == 0.0
 
     fva = done["run 2"].tables["tblFVA"].set_index("Step")
     for step in ("naive", "statistical", "consensus"):
@@ -127,15 +134,15 @@ def test_lag1_accuracy_and_fva_by_hand(two_cycles):
 
 def test_second_snapshot_keeps_the_first_and_replaces_itself(two_cycles, tmp_path):
     path, done, _ = two_cycles
-    assert str(done["snapshot 2"]).startswith("cycle 2026-02: 2,520 rows to History")
+    assert str(done["snapshot 2"]).startswith("cycle 2026-02: 2,521 rows to History")
     history = open_book(path).read_table("tblHistory")
-    assert history["Cycle"].value_counts().to_dict() == {"2026-01": 2521, "2026-02": 2520}
+    assert history["Cycle"].value_counts().to_dict() == {"2026-01": 2521, "2026-02": 2521}
     first_rows = history[history["Cycle"] == "2026-01"].values.tolist()
 
     again = tmp_path / "again.xlsx"
     shutil.copy(path, again)
     result = snapshot(open_book(again))
-    assert "; replaced the 2,520 rows of the earlier snapshot of 2026-02 (taken " in str(result)
+    assert "; replaced the 2,521 rows of the earlier snapshot of 2026-02 (taken " in str(result)
     after = open_book(again).read_table("tblHistory")
     assert len(after) == len(history)  # never duplicated
     assert after[after["Cycle"] == "2026-01"].values.tolist() == first_rows  # untouched

@@ -43,7 +43,7 @@ def test_records_recalculate_without_error_values(records):
     kpis = open_book(converted).read_table("tblKPIs").set_index("KPI")
     assert kpis.at["S&OP cycle time", "Value"] == 16  # 3 Feb -> 19 Feb
     assert kpis.at["S&OP cycle time", "Status"] == "on target"
-    assert kpis.at["Plan accuracy, lag 1 (WAPE)", "Status"] in ("on target", "watch")
+    assert kpis.at["Plan error, lag 1 (WAPE)", "Status"] in ("on target", "watch")
 
 
 def test_records_pages_render(records):

@@ -161,7 +161,7 @@ def test_kpis_are_finite_and_a_year_is_52_weeks(weekly):
     # below safety stock joined: 18 - 1 + 1 + resources
     assert len(cycle_kpis) == 18 + len(tables["tblResources"])
     assert all(isinstance(v, (int, float)) and math.isfinite(v) for v in cycle_kpis), cycle_kpis
-    assert values["Plan accuracy, lag 1 (WAPE)"] is None
+    assert values["Plan error, lag 1 (WAPE)"] is None
     assert "Sales vs forecast, last 6 weeks" in kpis.index
     # "Total sales, last 12 months" is the revenue of the last 52 weeks of actuals
     actuals = tables["tblActuals"]
@@ -207,4 +207,4 @@ def test_snapshot_roll_forward_and_lag_accuracy_of_a_weekly_plan(weekly):
     wape = np.abs(planned - 50.0).sum() / (50.0 * len(ITEMS))
     assert fva.loc["consensus", "Lag1WAPE"] == pytest.approx(wape, abs=1e-4)
     kpis = run.next_tables["tblKPIs"].set_index("KPI")["Value"]
-    assert kpis["Plan accuracy, lag 1 (WAPE)"] == pytest.approx(wape, abs=1e-4)
+    assert kpis["Plan error, lag 1 (WAPE)"] == pytest.approx(wape, abs=1e-4)

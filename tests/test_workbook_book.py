@@ -185,7 +185,7 @@ def test_charts_follow_the_trend_table(book):
 def test_kpi_status_formula_is_written_as_formula(book):
     kpis = pd.DataFrame(
         {
-            "KPI": ["Forecast accuracy (WAPE)"],
+            "KPI": ["Forecast error (WAPE)"],
             "Value": [0.18],
             "Target": [0.2],
             "Status": [schema.kpi_status_formula(higher_is_better=False)],

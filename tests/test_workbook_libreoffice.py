@@ -129,7 +129,7 @@ def fill_stand_in_outputs(path: Path) -> None:
     kpis = pd.DataFrame(
         [
             ("Total sales (last 12 months)", 16.5e6, 17e6, True, "EUR", "sum of revenue"),
-            ("Forecast accuracy (WAPE)", 0.18, 0.2, False, "%", "sum|F-A| / sum A"),
+            ("Forecast error (WAPE)", 0.18, 0.2, False, "%", "sum|F-A| / sum A"),
             ("Bias", -0.08, 0.05, None, "%", "sum(F-A) / sum A, within +-target"),
             ("Capacity utilization", 0.93, 0.85, False, "%", "load / available hours"),
             ("Projected fill rate", 0.97, 0.98, True, "%", "expected share of demand served"),

@@ -45,7 +45,9 @@ DESIGN_SHEETS = [
     "Items",
     "Actuals",
     "Forecast",
+    "Adjustments",  # issue 12: its own sheet, so a filter on tblDemandPlan hides none of its rows
     "Demand Plan",
+    "Item Plan",  # issue 12: one item's history and plans, by formulas
     "Supply",
     "Capacity",
     "Finance",
@@ -170,7 +172,7 @@ def test_validation_lists(template):
     )
     assert "chase,level,capacity" in settings
     assert "active,new,eol" in _lists(template["Items"])
-    assert "sales,marketing,promotion,new product,event" in _lists(template["Demand Plan"])
+    assert "sales,marketing,promotion,new product,event" in _lists(template["Adjustments"])
 
 
 def test_frozen_headers_and_widths(template):
@@ -178,8 +180,36 @@ def test_frozen_headers_and_widths(template):
         if sheet.tables and sheet.name != "Summary":  # the Summary is one printed page
             ws = template[sheet.name]
             assert ws.freeze_panes in ("A5", "B5", "D5"), sheet.name  # S&OP Plan: to Unit
-            assert ws.print_title_rows == "$4:$4", sheet.name
+            # the KPI sheet repeats no header row: it would print over the charts
+            expected = None if sheet.name == "KPIs" else "$4:$4"
+            assert ws.print_title_rows == expected, sheet.name
     assert template["Items"].column_dimensions["B"].width == 28
+
+
+FIXED_ROWS = {"tblKPIs": 28, "tblFVA": 3}  # room above the charts below them
+
+
+def test_print_areas_cover_every_output_table(template):
+    """Every output table of a sheet with a print area lies inside one of its areas, to the
+    last column and far below the last template row (tables grow down)."""
+    from openpyxl.utils import range_boundaries
+
+    for sheet in schema.SHEETS:
+        ws = template[sheet.name]
+        if not ws.print_area or sheet.name in ("Actuals", "History"):
+            continue
+        areas = [range_boundaries(a.split("!")[-1].replace("$", "")) for a in
+                 str(ws.print_area).split(",")]  # fmt: skip
+        for name in sheet.tables:
+            if schema.table(name).role != "output":
+                continue
+            left, top, right, _ = range_boundaries(ws.tables[name].ref)
+            rows = 1000 if name not in FIXED_ROWS else FIXED_ROWS[name]  # rows a run may write
+            assert any(
+                a[0] <= left and right <= a[2] and a[1] <= top and a[3] >= top + rows for a in areas
+            ), (sheet.name, name, ws.print_area)
+    # data archives print their title only
+    assert str(template["Actuals"].print_area) == "'Actuals'!$A$1:$J$2"
 
 
 def test_conditional_formats(template):

@@ -170,21 +170,21 @@ def test_adjustment_rules():
     )
     problems = validate(_book(tblAdjustments=pd.concat([frame, extra], ignore_index=True)))
     first = 5 + len(frame)
-    _find(problems, rf"Demand Plan row {first} Item: unknown item 'ZZ-1' \(not in tblItems\)")
+    _find(problems, rf"Adjustments row {first} Item: unknown item 'ZZ-1' \(not in tblItems\)")
     _find(
-        problems, rf"Demand Plan row {first + 1} Family: unknown family 'Toys' \(not in tblItems\)"
+        problems, rf"Adjustments row {first + 1} Family: unknown family 'Toys' \(not in tblItems\)"
     )
-    _find(problems, rf"Demand Plan row {first + 2} Item: give an Item or a Family")
-    _find(problems, rf"Demand Plan row {first + 3} Qty: give a Qty or a Percent")
-    _find(problems, rf"Demand Plan row {first + 4} Percent: give a Qty or a Percent, not both")
+    _find(problems, rf"Adjustments row {first + 2} Item: give an Item or a Family")
+    _find(problems, rf"Adjustments row {first + 3} Qty: give a Qty or a Percent")
+    _find(problems, rf"Adjustments row {first + 4} Percent: give a Qty or a Percent, not both")
     _find(
         problems,
-        rf"Demand Plan row {first + 5} Percent: Percent below -100% would make demand negative; got -1.5",
+        rf"Adjustments row {first + 5} Percent: Percent below -100% would make demand negative; got -1.5",
     )
-    _find(problems, rf"Demand Plan row {first + 6} Qty: Qty must be a number; got 'lots'")
+    _find(problems, rf"Adjustments row {first + 6} Qty: Qty must be a number; got 'lots'")
     warn = _find(
         problems,
-        rf"Demand Plan row {first + 6} Type: Type should be one of sales, marketing, promotion, new product, event; got 'gossip'",
+        rf"Adjustments row {first + 6} Type: Type should be one of sales, marketing, promotion, new product, event; got 'gossip'",
     )
     assert warn.severity == "warning"
 

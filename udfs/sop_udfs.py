@@ -15,12 +15,14 @@ import xlwings as xw
 import sop_xl
 import sop_xl.forecast as forecast_core
 import sop_xl.inventory as inventory_core
+import sop_xl.kpi as kpi_core
 import sop_xl.reconcile as reconcile_core
 import sop_xl.supply as supply_core
 from sop_xl import cells
 from sop_xl.errors import SopError, show
 from sop_xl.forecast import batch as forecast_batch
 from sop_xl.forecast import metrics, segmentation
+from sop_xl.records import cycletime
 
 RANGE = {"ndim": 2, "err_to_str": True}
 
@@ -440,6 +442,63 @@ def sop_reconcile(demand, supply, price, unit_cost, budget):
     table = reconcile_core.reconcile(need, made, unit_price, cost, plan)
     rows = zip(table.index, table.to_numpy().tolist(), strict=True)
     return cells.block([[label, *values] for label, values in rows])
+
+
+# ---------------------------------------------------------------------------------------------
+# KPIs from cells (sop_xl.kpi, sop_xl.records)
+# ---------------------------------------------------------------------------------------------
+@xw.func
+@xw.arg("cogs", **RANGE, doc="Cost of goods sold per period: a row or a column; a blank is 0.")
+@xw.arg("inventory_value", **RANGE, doc="Inventory value per period (same size or one cell), >= 0.")
+@cells.boundary
+def sop_inventory_turnover(cogs, inventory_value):
+    """Inventory turnover: sum of COGS over the periods / mean inventory value over them."""
+    (cost, stock), _ = cells.aligned(
+        (cogs, "cogs", 0.0), (inventory_value, "inventory_value", None)
+    )
+    stock = np.atleast_1d(stock)
+    if (stock < 0).any():
+        raise SopError(f"inventory_value must be >= 0; got {show(float(stock[stock < 0][0]))}")
+    if not np.nanmean(stock) > 0:
+        raise SopError("inventory_value must have a mean above 0 (turnover is undefined); got 0")
+    return kpi_core.inventory_turnover(cost, stock)
+
+
+@xw.func
+@xw.arg("inventory_value", **RANGE, doc="Inventory value per period: a row or a column; blank 0.")
+@xw.arg("revenue", **RANGE, doc="Revenue per period (same size or one cell); a blank is 0.")
+@xw.arg("cogs", **RANGE, doc="Cost of goods sold per period (same size or one cell); blank 0.")
+@xw.arg("dso", doc="Days sales outstanding, >= 0 (45).")
+@xw.arg("dpo", doc="Days payables outstanding, >= 0 (30).")
+@xw.arg("days_per_period", doc="Days in one period: 30 for months (default), 7 for weeks.")
+@cells.boundary
+def sop_working_capital(inventory_value, revenue, cogs, dso=45, dpo=30, days_per_period=30):
+    """Working capital per period: inventory + revenue * DSO / days - COGS * DPO / days."""
+    receivable_days = cells.number(dso, "dso", default=45, minimum=0)
+    payable_days = cells.number(dpo, "dpo", default=30, minimum=0)
+    days = cells.number(days_per_period, "days_per_period", default=30)
+    if days <= 0:
+        raise SopError(f"days_per_period must be above 0; got {days:g}")
+    (stock, sales, cost), orientation = cells.aligned(
+        (inventory_value, "inventory_value", 0.0), (revenue, "revenue", 0.0), (cogs, "cogs", 0.0)
+    )
+    result = kpi_core.working_capital(stock, sales, cost, receivable_days, payable_days, days)
+    return _cells(result, orientation)
+
+
+@xw.func
+@xw.arg("start_dates", **RANGE, doc="Start date of each cycle (e.g. step 1 of the Start sheet).")
+@xw.arg("end_dates", **RANGE, doc="End date of each cycle (e.g. the executive meeting), same size.")
+@cells.boundary
+def sop_cycle_time(start_dates, end_dates):
+    """Mean days from start to end over the pairs given (pairs with a blank are skipped)."""
+    starts, _ = cells.dates(start_dates, "start_dates")
+    ends, _ = cells.dates(end_dates, "end_dates")
+    if len(starts) != len(ends):
+        raise SopError(
+            f"lengths must match: start_dates has {len(starts)} values, end_dates has {len(ends)}"
+        )
+    return cycletime.mean_days(starts, ends)
 
 
 def _flag(value, name):

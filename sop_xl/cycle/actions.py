@@ -9,7 +9,8 @@ period, ``YYYY-MM``) and the time. Kinds: ``forecast`` (tblForecast), ``demand p
 (tblDemandPlan, the consensus), ``supply plan`` (Production of tblSupplyPlan), ``revenue`` and
 ``gross margin`` (tblFinancePlan; Item holds the family) and ``cycle time`` (days, from the Start
 sheet, when its dates are filled). A second snapshot of the same cycle replaces that cycle's
-rows and says so; other cycles' rows are not touched.
+rows and says so; other cycles' rows are not touched. On the Start sheet it marks step 5 (the
+executive meeting, which a snapshot follows) done and step 6 (implementation) in progress.
 
 A snapshot is refused when the plan is *invalid* (input errors; a plan table empty or holding a
 non-number) or *stale*: its periods are not the cycle's (the first period is not CycleStart, or
@@ -58,7 +59,7 @@ from sop_xl.records.indicators import typed_decisions
 from sop_xl.workbook.book import Book
 from sop_xl.workbook.cellvalues import Formula
 from sop_xl.workbook.periods import is_period_label, period_range
-from sop_xl.workbook.start_steps import reset_block
+from sop_xl.workbook.start_steps import advance, reset_block, start_steps
 
 EXCEL_ROWS = 1_048_576  # rows on an Excel sheet
 
@@ -332,6 +333,11 @@ def snapshot(book: Book, *, save: bool = True) -> RecordResult:
             )
         else:
             writes.appends["tblHistory"] = rows
+        # a snapshot follows the executive meeting: step 5 done, step 6 (implementation) begun
+        block, header_row = start_steps(book)
+        writes.cells += advance(block, header_row, {5: "done", 6: "in progress"}, dt.date.today())[
+            1
+        ]
         return Planned(writes, len(rows), message), cycle
 
     return _recorded(book, "snapshot", work, save)

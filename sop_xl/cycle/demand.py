@@ -150,7 +150,7 @@ def adjustment_grids(
     if outside.any():
         notes.append(
             f"{int(outside.sum())} adjustment(s) outside the plan periods ignored "
-            f"(Demand Plan rows {', '.join(str(r) for r in adj.index[outside][:5])})"
+            f"(Adjustments rows {', '.join(str(r) for r in adj.index[outside][:5])})"
         )
     adj = adj[~outside]
     by_item = adj[adj["item"].notna()]

@@ -2,7 +2,7 @@
 
 Every metric of the S&OP metrics list (total sales, sales forecast vs actual, gross margin,
 working capital, inventory turnover, capacity utilization, cycle times, production forecast)
-plus forecast accuracy (WAPE), bias, forecast value added, days of supply and the projected
+plus forecast error (WAPE), bias, forecast value added, days of supply and the projected
 fill rate. History figures use the last year of actual periods (or the holdout periods, for
 the forecast measures); plan figures the first year of plan periods ("next 12 months"): a
 year is the grid's ``per_year`` periods, 12 months or 52 weeks, and "next 3 months" a quarter
@@ -210,7 +210,7 @@ def indicators(
             fixed_target=False),
         KPI(f"Sales vs forecast, {hold} {unit}s", ratio(a, f) - 1 if len(a) else nan, 0.05, "%",
             "Actual / statistical forecast - 1 (holdout)", False, 0.5, absolute=True),
-        KPI("Forecast accuracy (WAPE)", wape(a, f) if len(a) else nan, 0.3, "%",
+        KPI("Forecast error (WAPE)", wape(a, f) if len(a) else nan, 0.3, "%",
             "sum|F - A| / sum A over the holdout", False, 0.2),
         KPI("Forecast bias", bias(a, f) if len(a) else nan, 0.05, "%",
             "sum(F - A) / sum A; + = over-forecast", False, 0.5, absolute=True),
@@ -306,6 +306,12 @@ def overload_total(capacity_table: pd.DataFrame, labels: list[str]) -> float:
     return overload_hours(load.to_numpy(), available.to_numpy())
 
 
+RENAMED = {"Forecast accuracy (WAPE)": "Forecast error (WAPE)"} | {
+    f"Plan accuracy, lag {lag} (WAPE)": f"Plan error, lag {lag} (WAPE)" for lag in (1, 3)
+}
+"""Earlier KPI names (issue 12: a WAPE is an error, not an accuracy); typed targets carry over."""
+
+
 def kpi_table(kpis: list[KPI], previous: pd.DataFrame | None = None) -> pd.DataFrame:
     """tblKPIs rows; a policy target typed in ``previous`` (the table as it was) is kept."""
     kept: dict[str, float] = {}
@@ -313,7 +319,8 @@ def kpi_table(kpis: list[KPI], previous: pd.DataFrame | None = None) -> pd.DataF
         for name, target in zip(previous["KPI"], previous["Target"], strict=True):
             if isinstance(target, (int, float)) and not isinstance(target, bool):
                 if target == target:
-                    kept[str(name).strip()] = float(target)
+                    name = str(name).strip()
+                    kept[RENAMED.get(name, name)] = float(target)
     rows = []
     for k in kpis:
         target = kept.get(k.name, k.target) if k.fixed_target else k.target

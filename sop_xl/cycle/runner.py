@@ -10,6 +10,7 @@ tblForecast of an earlier run.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,6 +36,7 @@ from sop_xl.cycle.steps import (
     needs,
     plan,
     producer,
+    start_marks,
     step_names,
 )
 from sop_xl.cycle.transaction import Planned, Progress, Session, Writes, transact
@@ -42,6 +44,7 @@ from sop_xl.errors import SopError
 from sop_xl.forecast.cluster import cluster_executor
 from sop_xl.kpi import KPI
 from sop_xl.workbook.book import Book
+from sop_xl.workbook.start_steps import advance, start_steps
 from sop_xl.workbook.validate import Problem
 
 SHOWN_AFTER = "summary"  # a run of this step opens the workbook on its sheet
@@ -186,6 +189,11 @@ def run_cycle(
                 session.require(table, f"the {step} step has nowhere to write")
         report.warnings = [p for p in session.problems if p.severity == "warning"]
         given = _given(session, steps_run)
+        # the Start sheet shows what ran, and the cycle time reads the dates this run sets
+        block, header_row = start_steps(session.book)
+        block, start_writes = advance(block, header_row, start_marks(chosen), dt.date.today())
+        if START_STEPS in given:
+            given[START_STEPS] = block
         inputs = session.typed()
         address = scheduler or inputs.settings.get("Scheduler")
         forecasting = any(step.forecasts for step in steps_run)
@@ -207,6 +215,7 @@ def run_cycle(
                 executor=executor,
             )
         writes = Writes(tables={name: tables[name] for step in chosen for name in OUTPUTS[step]})
+        writes.cells.extend(start_writes)
         if SHOWN_AFTER in chosen and SUMMARY_SHEET in session.sheet_names():
             writes.show = SUMMARY_SHEET  # the meeting's page opens first (issue 12)
         report.rows = writes.rows

@@ -97,6 +97,9 @@ class Step:
         Run only to give a chosen step something no chosen step makes; never chosen by name.
     forecasts : bool
         The step runs the batch forecaster (the one that uses worker processes or a cluster).
+    advances : tuple of (int, str), optional
+        The Start sheet's step (1-6) a run of this step advances, and to which status: the
+        last step of a Start step makes it ``done``, an earlier one ``in progress``.
     """
 
     name: str
@@ -106,6 +109,7 @@ class Step:
     optional: tuple[str, ...] = ()
     on_demand: bool = False
     forecasts: bool = False
+    advances: tuple[int, str] | None = None
 
     @property
     def tables(self) -> tuple[str, ...]:
@@ -238,16 +242,36 @@ REGISTRY: tuple[Step, ...] = (
         writes=("tblForecast", HOLDOUT),
         compute=_forecast,
         forecasts=True,
+        advances=(1, "done"),
     ),
-    Step(name="demand", reads=("tblForecast",), writes=("tblDemandPlan",), compute=_demand),
+    Step(
+        name="demand",
+        reads=("tblForecast",),
+        writes=("tblDemandPlan",),
+        compute=_demand,
+        advances=(2, "done"),
+    ),
     Step(
         name="supply",
         reads=("tblDemandPlan", "tblForecast"),
         writes=("tblSupplyPlan",),
         compute=_supply,
+        advances=(3, "in progress"),
     ),
-    Step(name="capacity", reads=("tblSupplyPlan",), writes=("tblCapacity",), compute=_capacity),
-    Step(name="finance", reads=("tblSupplyPlan",), writes=("tblFinancePlan",), compute=_finance),
+    Step(
+        name="capacity",
+        reads=("tblSupplyPlan",),
+        writes=("tblCapacity",),
+        compute=_capacity,
+        advances=(3, "done"),
+    ),
+    Step(
+        name="finance",
+        reads=("tblSupplyPlan",),
+        writes=("tblFinancePlan",),
+        compute=_finance,
+        advances=(4, "in progress"),
+    ),
     Step(
         name="sopplan",
         reads=("tblDemandPlan", "tblSupplyPlan", "tblCapacity", "tblFinancePlan"),
@@ -260,6 +284,7 @@ REGISTRY: tuple[Step, ...] = (
         optional=("tblScenarios", "tblDemandPlan", "tblForecast"),
         writes=("tblReconciliation", "tblScenarioCompare"),
         compute=_reconcile,
+        advances=(4, "done"),
     ),
     Step(
         name="holdout",
@@ -275,6 +300,7 @@ REGISTRY: tuple[Step, ...] = (
         optional=("tblKPIs", "tblDecisions"),
         writes=("tblKPIs", "tblKPITrend", "tblFVA", "tblForecastAccuracy"),
         compute=_kpis,
+        advances=(5, "in progress"),  # the pack for the meeting; a snapshot marks it done
     ),
     Step(
         name="summary",
@@ -390,6 +416,22 @@ def needs(steps: tuple[Step, ...]) -> tuple[tuple[str, ...], tuple[str, ...]]:
                 optional.append(name)
         made.update(step.writes)
     return tuple(required), tuple(n for n in optional if n not in required)
+
+
+def start_marks(steps: Iterable[str]) -> dict[int, str]:
+    """The Start sheet steps the named steps advance, each to the furthest status.
+
+    >>> start_marks(["supply"]), start_marks(["supply", "capacity"])
+    ({3: 'in progress'}, {3: 'done'})
+    """
+    marks: dict[int, str] = {}
+    for name in steps:
+        step = BY_NAME[name]
+        if step.advances is not None:
+            number, status = step.advances
+            if marks.get(number) != "done":
+                marks[number] = status
+    return marks
 
 
 def producer(name: str) -> str | None:

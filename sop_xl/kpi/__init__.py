@@ -11,6 +11,7 @@ from sop_xl.kpi.indicators import (
     utilization,
     wape,
     weighted_mean,
+    working_capital,
 )
 
 __all__ = [
@@ -24,4 +25,5 @@ __all__ = [
     "utilization",
     "wape",
     "weighted_mean",
+    "working_capital",
 ]

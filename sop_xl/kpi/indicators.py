@@ -117,6 +117,33 @@ def inventory_turnover(cogs: Any, inventory_value: Any) -> float:
     return _total(cogs) / average if average > 0 else float("nan")
 
 
+def working_capital(
+    inventory_value: Any,
+    revenue: Any,
+    cogs: Any,
+    dso: float = 45.0,
+    dpo: float = 30.0,
+    days_per_period: float = 30.0,
+) -> np.ndarray:
+    """Working capital per period: inventory + receivables - payables [currency].
+
+    WC_t = inventory_value_t + revenue_t * DSO / days_per_period - COGS_t * DPO / days_per_period
+    (DESIGN.md "Finance and reconciliation"); the arguments broadcast (one value for every
+    period, or one per period).
+
+    >>> working_capital([1000.0, 1200.0], [600.0, 600.0], [300.0, 360.0]).tolist()
+    [1600.0, 1740.0]
+    """
+    if dso < 0 or dpo < 0:
+        raise SopError(f"dso and dpo must be >= 0; got {dso:g} and {dpo:g}")
+    if days_per_period <= 0:
+        raise SopError(f"days_per_period must be above 0; got {days_per_period:g}")
+    inventory = np.asarray(inventory_value, dtype=float)
+    sales = np.asarray(revenue, dtype=float)
+    cost = np.asarray(cogs, dtype=float)
+    return inventory + sales * dso / days_per_period - cost * dpo / days_per_period
+
+
 def fill_rate(shipped: Any, demand: Any) -> float:
     """Share of demand served in its period: sum shipped / sum demand.
 

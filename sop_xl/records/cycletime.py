@@ -28,6 +28,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from sop_xl.errors import SopError
+
 CLOSED = ("done", "cancelled")
 
 
@@ -54,6 +56,39 @@ def cycle_time(steps: pd.DataFrame, decisions: pd.DataFrame | None = None) -> fl
     if pd.isna(meeting):
         return float("nan")
     return float((meeting - begin).days)
+
+
+def mean_days(starts: pd.Series, ends: pd.Series) -> float:
+    """Mean days from start to end over the pairs where both dates are given [days].
+
+    Parameters
+    ----------
+    starts, ends : Series of Timestamp
+        Paired dates (NaT = not given; such pairs are skipped).
+
+    Raises
+    ------
+    SopError
+        No complete pair, or an end before its start (named by position, from 1).
+
+    >>> ts = pd.Timestamp
+    >>> mean_days(pd.Series([ts("2026-01-02"), ts("2026-02-03"), pd.NaT]),
+    ...           pd.Series([ts("2026-01-20"), ts("2026-02-19"), ts("2026-03-01")]))
+    17.0
+    """
+    starts = _dates(pd.Series(starts)).reset_index(drop=True)
+    ends = _dates(pd.Series(ends)).reset_index(drop=True)
+    both = starts.notna() & ends.notna()
+    if not both.any():
+        raise SopError("start_dates and end_dates have no pair with both dates given")
+    days = (ends[both] - starts[both]).dt.total_seconds() / 86400.0
+    if (days < 0).any():
+        i = int(days.index[days < 0][0])
+        raise SopError(
+            f"end_dates must not be before start_dates; got {ends[i].date()} before "
+            f"{starts[i].date()} at position {i + 1}"
+        )
+    return float(days.mean())
 
 
 def decisions_overdue(decisions: pd.DataFrame, *, as_of: pd.Timestamp) -> int:

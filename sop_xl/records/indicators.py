@@ -95,7 +95,7 @@ def record_kpis(
         n = counts[lag]
         seen = f"{n} item-periods" if n else "no history yet"
         kpis += [
-            KPI(f"Plan accuracy, lag {lag} (WAPE)", value(f"Lag{lag}Consensus"), 0.3, "%",
+            KPI(f"Plan error, lag {lag} (WAPE)", value(f"Lag{lag}Consensus"), 0.3, "%",
                 f"Consensus, {lag} period(s) ahead; {seen}", False, 0.2),
             KPI(f"Plan bias, lag {lag}", value(f"Lag{lag}Bias"), 0.05, "%",
                 f"sum(F - A) / sum A, consensus, lag {lag}", False, 0.5, absolute=True),

@@ -29,6 +29,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from sop_xl.files import atomic_path
 from sop_xl.workbook import schema, styles
 from sop_xl.workbook.charts import add_fva_chart, add_kpi_charts
+from sop_xl.workbook.itemview import build_item_view
 from sop_xl.workbook.meeting_sheets import MEETING_SHEETS
 from sop_xl.workbook.start import build_start
 from sop_xl.workbook.tables import Location, locate
@@ -43,10 +44,12 @@ VALIDATION_ROWS = {"tblActuals": 200000, "tblResources": 1000}  # tables with an
 KPI_CHART_ANCHORS = ["A35", "D35", "A52", "D52"]  # below room for 28 KPIs
 KPI_TREND_COL = 8  # column H, right of the KPI table and charts
 KPI_CHARTS_ROW = 34
-KPI_PRINT_ROWS = 69
+KPI_PRINT_ROWS = 69  # the bottom of the second row of charts
 FVA_COL = 17  # column Q, right of the trend table: tblFVA, its chart, tblForecastAccuracy
 FVA_CHART_ANCHOR = "Q10"
-FVA_PRINT_ROWS = 60
+FVA_PRINT_ROWS = 27  # the bottom of the FVA chart
+PRINT_SCALE = 70  # wide plans print at this scale (more pages across), never fitted smaller
+DATA_SHEETS = ("Actuals", "History")  # archives of rows, not pages: only their title prints
 
 
 def _red() -> dict:
@@ -112,10 +115,23 @@ def _add_table(
     return loc
 
 
+def _holds_money(sheet: schema.Sheet) -> bool:
+    specs = [schema.table(name) for name in sheet.tables]
+    return any(
+        c.kind in ("money", "price") or (t.period_columns and t.period_kind == "money")
+        for t in specs
+        for c in t.columns
+    )
+
+
 def _title(ws: Worksheet, sheet: schema.Sheet) -> None:
     ws["A1"] = sheet.name
     ws["A1"].style = "SOP Title"
     ws["A2"] = f"{sheet.purpose}.  Filled by: {sheet.who}."
+    if _holds_money(sheet):  # the currency of Settings, by formula: it follows a change there
+        text = ws["A2"].value.replace('"', '""')
+        currency = 'INDEX(tblSettings[Value],MATCH("Currency",tblSettings[Key],0))'
+        ws["A2"] = f'="{text}  Money in "&IFERROR({currency},"?")&"."'
     ws["A2"].style = "SOP Subtitle"
     ws.row_dimensions[1].height = 24
     ws.row_dimensions[HEADER_ROW].height = 28
@@ -209,7 +225,7 @@ def _print_setup(ws: Worksheet, title_rows: bool = True, fit_height: int = 0) ->
     ws.print_options.horizontalCentered = False
     ws.oddFooter.left.text = "&A"
     ws.oddFooter.right.text = "Page &P of &N"
-    ws.oddFooter.center.text = "sop-xl S&OP"
+    ws.oddFooter.center.text = "sop-xl S&&OP"  # && prints one & (&O would be a code)
     if title_rows:
         ws.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"
 
@@ -283,12 +299,19 @@ def _kpi_sheet(ws: Worksheet) -> None:
         ws.conditional_formatting.add(
             area, FormulaRule(formula=[f"AND(ISNUMBER(${first}),${first}<0)"], **_red())
         )
-    # one portrait page: the KPI table on top, the four charts below it
+    # portrait pages: the KPI table; the four charts (no header row repeated over them); the
+    # chart data; forecast value added with its chart; the whole
+    # per-item accuracy table, lag 1 and lag 3 (its header repeats, as no chart is beside it)
     ws.page_setup.orientation = "portrait"
     ws.page_setup.fitToHeight = 0
-    # page 1: the KPI table and the four charts; page 2: forecast value added and the top of
-    # the per-item accuracy table (the full table is on the sheet)
-    ws.print_area = [f"A1:F{KPI_PRINT_ROWS}", f"Q1:AI{FVA_PRINT_ROWS}"]  # lag-1 columns
+    last = get_column_letter
+    ws.print_area = [  # each area starts a page
+        f"A1:{last(kpis.last_col)}{KPI_CHARTS_ROW - 1}",
+        f"A{KPI_CHARTS_ROW}:{last(kpis.last_col)}{KPI_PRINT_ROWS}",
+        f"{last(trend.first_col)}1:{last(trend.last_col)}{ROW_SPAN}",
+        f"{last(fva.first_col)}1:{last(fva.last_col)}{FVA_PRINT_ROWS}",
+        f"{last(accuracy.first_col)}1:{last(accuracy.last_col)}{ROW_SPAN}",
+    ]
 
 
 def build_template() -> Workbook:
@@ -324,7 +347,7 @@ def build_template() -> Workbook:
             if any(schema.TABLES[t].role == "input" for t in sheet.tables)
             else styles.OUTPUT_HEADER
         )
-        _print_setup(ws)
+        _print_setup(ws, title_rows=sheet.name != "KPIs")  # no header printed over charts
         if sheet.name == "Settings":
             _settings_sheet(ws)
             continue
@@ -337,6 +360,12 @@ def build_template() -> Workbook:
         if sheet.name in MEETING_SHEETS:  # Summary, S&OP Plan (issue 12)
             MEETING_SHEETS[sheet.name](ws, _add_table)
             continue
+        if sheet.name == "Item Plan":
+            items = wb["Items"].tables["tblItems"].ref.split(":")
+            column = "".join(ch for ch in items[0] if ch.isalpha())
+            build_item_view(ws, f"'Items'!${column}${HEADER_ROW + 1}:${column}${ROW_SPAN}")
+            ws.freeze_panes = "C9"
+            continue
         col = 1
         locs: dict[str, Location] = {}
         for name in sheet.tables:
@@ -345,6 +374,12 @@ def build_template() -> Workbook:
             locs[name] = _add_table(ws, schema.table(name), col)
             col = locs[name].last_col + 1 + GAP
         _sheet_rules(ws, locs)
+        if sheet.name in DATA_SHEETS:
+            ws.print_area = "A1:J2"
+        if "tblDemandPlan" in locs:  # readable: a fixed scale, Item and Family on every page
+            ws.sheet_properties.pageSetUpPr.fitToPage = False
+            ws.page_setup.scale = PRINT_SCALE
+            ws.print_title_cols = "A:B"
         if "tblScenarioCompare" in locs:  # the reconciliation pages, then the scenario pages
             rec, scenarios = locs["tblReconciliation"], locs["tblScenarios"]
             last = get_column_letter(locs["tblScenarioCompare"].last_col)

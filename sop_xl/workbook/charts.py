@@ -6,8 +6,9 @@ The charts read the table's data rows; when the cycle rewrites the table,
 
 from __future__ import annotations
 
-from openpyxl.chart import BarChart, LineChart, Reference
+from openpyxl.chart import BarChart, LineChart, Reference, Series
 from openpyxl.chart.layout import Layout, ManualLayout
+from openpyxl.chart.series import SeriesLabel, StrRef
 from openpyxl.chart.shapes import GraphicalProperties
 from openpyxl.chart.text import RichText, Text
 from openpyxl.chart.title import Title
@@ -185,3 +186,20 @@ def add_revenue_chart(ws: Worksheet, months: Location, anchor: str) -> None:
     bars.width = 16.5  # the Summary's right half
     bars += budget
     ws.add_chart(bars, anchor)
+
+
+def add_item_chart(ws: Worksheet, rows: range, header: tuple[int, int, int], anchor: str) -> None:
+    """The Item Plan chart: one line per row of ``rows`` (its name in column A, values from the
+    header's first column), over the period headers ``header`` = (row, first col, last col)."""
+    row, first, last = header
+    chart = LineChart()
+    colors = (COLORS["Actual"], COLORS["Forecast"], COLORS["SafetyStock"])
+    for r, color in zip(rows, colors, strict=False):
+        series = Series(Reference(ws, min_col=first, max_col=last, min_row=r, max_row=r))
+        series.tx = SeriesLabel(strRef=StrRef(f"'{ws.title}'!$A${r}"))
+        _style_line(series, color, dashed=color == COLORS["SafetyStock"])
+        chart.series.append(series)
+    chart.set_categories(Reference(ws, min_col=first, max_col=last, min_row=row, max_row=row))
+    _finish(chart, "The item: actuals, forecast and plans", "units", "#,##0")
+    chart.width = 24.0
+    ws.add_chart(chart, anchor)

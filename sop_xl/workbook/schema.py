@@ -152,6 +152,7 @@ class Table:
     measure_kinds: dict[str, Kind] = field(default_factory=dict)
     kind_column: str = "Measure"
     kind_targets: tuple[str, ...] = ()
+    other_kind: Kind | None = None  # the kind of a ``kind_column`` value not in measure_kinds
     totals: tuple[str, ...] = ()  # columns summed (SUBTOTAL) in the row above the header
     period_totals: bool = False  # the period columns are summed too
 
@@ -397,12 +398,12 @@ _TABLES = (
         C("Pattern", "text", 14, "Demand pattern (smooth/erratic/intermittent/lumpy)"),
         C("ABC", "text", 6, "Value class"),
         C("XYZ", "text", 6, "Variability class"),
-        C("HoldoutWAPE", "percent", 13, "Accuracy on the holdout periods (WAPE)"),
+        C("HoldoutWAPE", "percent", 13, "Forecast error on the holdout periods (WAPE)"),
         period_totals=True,
     ),
     _input(
         "tblAdjustments",
-        "Demand Plan",
+        "Adjustments",
         "Sales and marketing adjustments to the statistical forecast",
         C("Item", "text", 12, "Item code, or blank for a family adjustment"),
         C("Family", "text", 12, "Family, when the adjustment is for a whole family"),
@@ -460,7 +461,7 @@ _TABLES = (
         C(
             "Measure",
             "text",
-            11,
+            15,
             "RequiredLoad, Load, Available, OverloadHours (hours) or Utilization",
         ),
         period_kind="number",
@@ -538,6 +539,9 @@ _TABLES = (
         C("WhatIf", "number", 12, "The scenario's value"),
         C("Difference", "number", 12, "WhatIf - Base"),
         C("DiffPct", "percent", 9, "Difference / Base"),
+        measure_kinds={"Demand": "units", "Supply": "units"}
+        | {m: "money" for m in ("Revenue", "GrossMargin", "WorkingCapital")},
+        kind_targets=("Base", "WhatIf", "Difference"),
     ),
     *SUMMARY_TABLES,
     _output(
@@ -551,9 +555,10 @@ _TABLES = (
         C("Unit", "text", 7, "Unit of the value"),
         C("Definition", "text", 37, "How it is computed"),
         measure_kinds={"%": "percent", "days": "days", "units": "units", "h": "number"}
-        | {"EUR": "money", "USD": "money", "GBP": "money", "x": "number"},
+        | {"x": "number", "items": "units", "count": "units"},
         kind_column="Unit",
         kind_targets=("Value", "Target"),
+        other_kind="money",  # any other unit is the Settings currency
     ),
     _output(
         "tblKPITrend",
@@ -668,17 +673,32 @@ SHEETS: tuple[Sheet, ...] = (
     Sheet(
         "Actuals",
         "planner (ERP paste)",
-        "Sales history, one row per item and period",
+        "Sales history, one row per item and period (prints only this title: clear the print "
+        "area to print the rows)",
         ("tblActuals",),
     ),
     Sheet(
         "Forecast", "sop-xl", "Statistical forecast, method and accuracy per item", ("tblForecast",)
     ),
     Sheet(
-        "Demand Plan",
+        "Adjustments",
         "sales / marketing",
-        "Type adjustments on the left; the consensus plan appears on the right",
-        ("tblAdjustments", "tblDemandPlan"),
+        "Type adjustments to the statistical forecast (promotions, events, new products, "
+        "phase-outs); the consensus plan is on Demand Plan",
+        ("tblAdjustments",),
+    ),
+    Sheet(
+        "Demand Plan",
+        "sop-xl",
+        "Consensus demand plan = statistical forecast + the adjustments of sheet Adjustments; "
+        "filter by Family for family totals",
+        ("tblDemandPlan",),
+    ),
+    Sheet(
+        "Item Plan",
+        "planner",
+        "One item's actuals, statistical forecast, adjustments, consensus and last cycle's plan, "
+        "by formulas: pick the item in the yellow cell",
     ),
     Sheet(
         "Supply",
@@ -724,7 +744,8 @@ SHEETS: tuple[Sheet, ...] = (
     Sheet(
         "History",
         "sop-xl",
-        "Snapshots of each cycle's plans; adjustments of past periods",
+        "Snapshots of each cycle's plans; adjustments of past periods (prints only this title: "
+        "clear the print area to print the rows)",
         ("tblHistory", "tblAdjustmentHistory"),
     ),
     Sheet("Log", "sop-xl", "Every run of sop-xl", ("tblLog",)),
@@ -871,12 +892,12 @@ CYCLE_STEPS: tuple[tuple[str, str, str, str], ...] = (
         "Demand planner",
         "Settings, Items, Actuals, Forecast",
         "Paste last month's sales into Actuals, update Items; run the forecast and check "
-        "methods and accuracy on Forecast",
+        "methods and forecast errors on Forecast",
     ),
     (
         "2. Demand planning",
         "Sales & marketing",
-        "Demand Plan",
+        "Adjustments, Demand Plan",
         "Add adjustments (promotions, events, new products) in tblAdjustments; review the "
         "consensus demand plan",
     ),

@@ -259,7 +259,11 @@ def plan_table(
     for i in range(n_rows):
         row = [cell_value(v) for v in values[i]]
         measure = row[kind_at] if kind_at is not None else None
-        row_kind = spec.measure_kinds.get(measure) if spec and isinstance(measure, str) else None
+        row_kind = (
+            spec.measure_kinds.get(measure, spec.other_kind)
+            if spec and isinstance(measure, str) and measure.strip()
+            else None
+        )
         body_kinds.append(
             tuple(row_kind if row_kind and j in targets else kind for j, kind in enumerate(kinds))
         )
