@@ -133,3 +133,52 @@ def test_decisions_only_for_real_constraints(demo):
             assert not re.search(r"\bat \d+%", str(row["Flag"] or ""))
     assert found > 0
     assert not math.isnan(float(kpis.at["Items below safety stock", "Value"]))
+
+
+def test_the_utilization_chart_has_one_line_per_resource(demo_finished_file):
+    """Issue 11: the KPI chart plots each resource's Utilization row of tblCapacity, never a
+    sum or an average over resources."""
+    from openpyxl import load_workbook
+
+    from sop_xl.workbook.charts import UTILIZATION_TITLE, _title_text
+
+    wb = load_workbook(demo_finished_file)
+    chart = next(c for c in wb["KPIs"]._charts if _title_text(c) == UTILIZATION_TITLE)
+    ws = wb["Capacity"]
+    table = open_book(demo_finished_file).read_table("tblCapacity")
+    rows = []
+    for series in chart.series:
+        sheet, _, cells = series.val.numRef.f.rpartition("!")
+        assert sheet == "'Capacity'"
+        first = cells.split(":")[0].replace("$", "")
+        row = int("".join(ch for ch in first if ch.isdigit()))
+        label = series.tx.strRef.f.rpartition("!")[2].replace("$", "")
+        rows.append((ws[label].value, row))
+    resources = list(dict.fromkeys(table["Resource"]))
+    assert [name for name, _ in rows] == resources
+    for name, row in rows:  # each series is that resource's Utilization row
+        measure = [c.value for c in ws[row] if c.value == "Utilization"]
+        resource = [c.value for c in ws[row] if c.value == name]
+        assert measure and resource, (name, row)
+
+
+def test_peak_utilization_kpis_stay_three_rows_with_many_resources():
+    from sop_xl.cycle.kpis import peak_utilization
+
+    labels = ["2026-01", "2026-02"]
+    rows = []
+    for r, (load, hours, need) in enumerate(
+        [(90, 100, 90), (100, 100, 300), (50, 100, 50), (99, 100, 99), (10, 100, 10)]
+    ):
+        for measure, value in (("RequiredLoad", need), ("Load", load), ("Available", hours)):
+            rows.append({"Resource": f"R{r}", "Measure": measure, labels[0]: value,
+                         labels[1]: value / 2})  # fmt: skip
+    kpis = peak_utilization(pd.DataFrame(rows), labels)
+    assert [k.name for k in kpis] == [
+        "Peak utilization, R1",
+        "Peak utilization, R3",
+        "Peak utilization, 3 other resources",
+    ]
+    assert [k.value for k in kpis] == [1.0, 0.99, 0.9]
+    assert "the requirement needs 300% of its hours (2026-01)" in kpis[0].definition
+    assert "peak of R0 in 2026-01" in kpis[2].definition

@@ -275,22 +275,41 @@ def below_safety_stock(inputs: CycleInputs, flows: ItemFlows) -> pd.Series:
     return pd.Series(((gap > SHORT_UNITS) & due & ~eol).any(axis=1), index=items.index)
 
 
+NAMED_RESOURCES = 3
+"""Peak-utilization KPIs named one by one; with more resources the busiest two are named and
+the rest share one row (the KPI sheet keeps room for its charts)."""
+
+
 def peak_utilization(capacity_table: pd.DataFrame, labels: list[str]) -> list[KPI]:
-    """One KPI per resource: its highest planned utilization over the horizon, the period
-    named in the definition (an average over resources would hide the one that is full)."""
+    """The highest planned utilization of each resource over the horizon, the resource and
+    period named (an average over resources would hide the one that is full). Where the
+    requirement needs more than the hours, the definition says how much (RequiredLoad /
+    Available at its peak). Up to :data:`NAMED_RESOURCES` resources get a row each; beyond,
+    the two busiest do and one row gives the peak of the others."""
     load = grid_of(capacity_table, "Resource", labels, measure="Load")
     available = grid_of(capacity_table, "Resource", labels, measure="Available")
+    need = grid_of(capacity_table, "Resource", labels, measure="RequiredLoad")
     util = load / available.where(available > 0)
+    wanted = (need / available.where(available > 0)).reindex(util.index)
+    peaks = util.max(axis=1).fillna(-1.0).sort_values(ascending=False, kind="stable")
+    named = list(peaks.index) if len(peaks) <= NAMED_RESOURCES else list(peaks.index[:2])
+    rest = [r for r in peaks.index if r not in named]
     out = []
-    for resource in util.index:
-        row = util.loc[resource]
-        if row.notna().any():
-            worst = row.idxmax()
-            value, where = float(row[worst]), f"; peak in {worst}"
+    for group in [[r] for r in named] + ([rest] if rest else []):
+        block = util.loc[group]
+        if block.notna().to_numpy().any():
+            where = block.stack().idxmax()
+            value = float(block.at[where])
+            text = f"peak of {where[0]} in {where[1]}" if len(group) > 1 else f"peak in {where[1]}"
+            required = wanted.loc[group].stack() if wanted.notna().to_numpy().any() else None
+            if required is not None and len(required) and required.max() > 1.0 + 1e-9:
+                top = required.idxmax()
+                text += f"; the requirement needs {required.max():.0%} of its hours ({top[1]})"
         else:
-            value, where = float("nan"), ""
-        out.append(KPI(f"Peak utilization, {resource}", value, 0.85, "%",
-                       f"Highest planned load / available hours of {resource}{where}",
+            value, text = float("nan"), "no hours"
+        name = (f"Peak utilization, {group[0]}" if len(group) == 1
+                else f"Peak utilization, {len(group)} other resources")  # fmt: skip
+        out.append(KPI(name, value, 0.85, "%", f"Highest planned load / available hours; {text}",
                        False, 0.15))  # fmt: skip
     return out
 

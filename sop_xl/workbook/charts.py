@@ -19,8 +19,10 @@ from openpyxl.drawing.text import (
     ParagraphProperties,
     RegularTextRun,
 )
+from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from sop_xl.workbook.periods import is_period_label
 from sop_xl.workbook.tables import Location
 
 WIDTH_CM = 12.9
@@ -203,3 +205,61 @@ def add_item_chart(ws: Worksheet, rows: range, header: tuple[int, int, int], anc
     _finish(chart, "The item: actuals, forecast and plans", "units", "#,##0")
     chart.width = 24.0
     ws.add_chart(chart, anchor)
+
+
+UTILIZATION_TITLE = "Capacity utilization by resource"
+
+
+def point_utilization_chart(capacity_ws: Worksheet, capacity: Location) -> None:
+    """Redraw the KPI sheet's utilization chart with one line per resource, from the
+    Utilization rows of ``tblCapacity`` just written at ``capacity`` (issue 11: an average, or
+    a sum, over resources hides the one that is full).
+
+    The chart keeps the place and size of the one it replaces (the template's chart of the
+    busiest resource, until a run writes tblCapacity). A line at 100% would need a helper
+    row; the axis is in percent and the KPI table names each resource's peak.
+    """
+    wb = capacity_ws.parent
+    if "KPIs" not in wb.sheetnames:
+        return
+    kpi_ws = wb["KPIs"]
+    old = next((c for c in kpi_ws._charts if _title_text(c).startswith("Capacity utilization")),
+               None)  # fmt: skip
+    if old is None:
+        return
+    headers = capacity.headers
+    periods = [j for j, h in enumerate(headers) if _is_period(h)]
+    if not periods or "Measure" not in headers or "Resource" not in headers:
+        return
+    first, last = capacity.first_col + periods[0], capacity.first_col + periods[-1]
+    measure_col = capacity.first_col + headers.index("Measure")
+    resource_col = capacity.first_col + headers.index("Resource")
+    chart = LineChart()
+    palette = ("548235", "C00000", "2F5597", "ED7D31", "7030A0", "808080", "BF9000", "00B0F0")
+    sheet = capacity_ws.title.replace("'", "''")
+    for r in range(capacity.first_data_row, capacity.last_row + 1):
+        if capacity_ws.cell(r, measure_col).value != "Utilization":
+            continue
+        series = Series(Reference(capacity_ws, min_col=first, max_col=last, min_row=r, max_row=r))
+        letter = get_column_letter(resource_col)
+        series.tx = SeriesLabel(strRef=StrRef(f"'{sheet}'!${letter}${r}"))
+        _style_line(series, palette[len(chart.series) % len(palette)])
+        chart.series.append(series)
+    chart.set_categories(
+        Reference(capacity_ws, min_col=first, max_col=last, min_row=capacity.header_row)
+    )
+    _finish(chart, UTILIZATION_TITLE, "", "0%")
+    chart.anchor = old.anchor
+    chart.width, chart.height = old.width, old.height
+    kpi_ws._charts[kpi_ws._charts.index(old)] = chart
+
+
+def _title_text(chart) -> str:
+    try:
+        return "".join(run.t for p in chart.title.tx.rich.p for run in (p.r or []))
+    except AttributeError:
+        return ""
+
+
+def _is_period(header) -> bool:
+    return is_period_label(header)

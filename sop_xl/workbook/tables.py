@@ -240,6 +240,10 @@ def write_rows(
             if value is not None:
                 cell.style = "SOP Total"
     _stretch_charts(ws, old, new)
+    if tbl.displayName == "tblCapacity":  # one line per resource on the KPI sheet (issue 11)
+        from sop_xl.workbook.charts import point_utilization_chart  # charts imports this module
+
+        point_utilization_chart(ws, new)
     return new
 
 
