@@ -92,7 +92,8 @@ class Allocator:
         before = total - want - start  # hours wanted by items ahead on the same resource
         cap = left[self.codes[idx]]
         hours = np.clip(cap - before, 0.0, want)
-        granted[idx] = hours / self.hours[idx]
+        # a need met in full is granted exactly (hours / rate would leave residue)
+        granted[idx] = np.where(hours >= want, np.maximum(need[idx], 0.0), hours / self.hours[idx])
         np.subtract.at(left, self.codes[idx], hours)
         np.maximum(left, 0.0, out=left)
         return granted
