@@ -77,7 +77,8 @@ def run(args: argparse.Namespace) -> int:
     for text in examples:
         print(f"    - {text}")
     print(
-        "open it in Excel: Start (the cycle), Forecast, Demand Plan, Supply, Capacity, "
-        "Finance, Reconciliation (decisions), KPIs (charts)"
+        "open it in Excel: Summary (the one page for the meeting), Start (the cycle), "
+        "Forecast, Item Plan, Demand Plan, Supply, Capacity, Finance, S&OP Plan (per family), "
+        "Reconciliation (decisions), KPIs (charts)"
     )
     return 0
