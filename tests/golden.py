@@ -8,7 +8,7 @@ SafetyStockBuildPeriods and backlog carried (issue 11), and the projected fill r
 only demand shipped in its own period (backlog caught up later is not service); the
 capacity-feasible plan beside the requirement (issue 11, item 3: Shortfall, RequiredLoad,
 OverloadHours, pre-builds, decisions only for real constraints, per-resource KPIs; supply
-values kept to 4 decimals); the meeting pack's tables (issue 12: tblSOPPlan and the
+values kept to 4 decimals; a shortage flag values the demand not shipped); the meeting pack's tables (issue 12: tblSOPPlan and the
 Summary's), the WAPE KPIs named errors, the S&OP cycle time taken from the Start dates the run
 sets (0 days: every step ran that day) and so recorded by the snapshot in History. Regenerate:
 ``sop-xl demo d.xlsx`` (golden_demo), then on a copy ``sop-xl run``, ``snapshot``,

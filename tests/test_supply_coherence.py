@@ -182,3 +182,22 @@ def test_peak_utilization_kpis_stay_three_rows_with_many_resources():
     assert [k.value for k in kpis] == [1.0, 0.99, 0.9]
     assert "the requirement needs 300% of its hours (2026-01)" in kpis[0].definition
     assert "peak of R0 in 2026-01" in kpis[2].definition
+
+
+def test_a_shortage_flag_names_the_units_and_the_revenue_not_shipped(demo):
+    tables, settings, labels, items, g, cap, kpis = demo
+    rec = tables["tblReconciliation"].set_index(["Family", "Period"])
+    unserved = (g["Demand"] - g["Shipments"]).clip(lower=0)
+    value = unserved.mul(items["UnitPrice"].astype(float), axis=0).groupby(items["Family"]).sum()
+    checked = 0
+    for (fam, label), row in rec.iterrows():
+        found = re.search(r"short ([\d,]+) units(?: \(EUR ([\d,]+)\))?", str(row["Flag"] or ""))
+        if not found:
+            assert row["Gap"] >= -0.5, (fam, label)
+            continue
+        assert float(found.group(1).replace(",", "")) == pytest.approx(-row["Gap"], abs=0.5)
+        if found.group(2):
+            money = float(found.group(2).replace(",", ""))
+            assert money == pytest.approx(value.at[fam, label], abs=0.5)
+            checked += 1
+    assert checked > 0

@@ -148,6 +148,7 @@ def decision(
     *,
     first_period: bool = False,
     material: float = 0.0,
+    at_risk: float = 0.0,
 ) -> tuple[str, str]:
     """Flag and decision text of one family and period.
 
@@ -162,11 +163,14 @@ def decision(
         Kept for callers; overtime in the period itself is the decision either way.
     material : float
         Budget gaps smaller than this amount are not flagged [currency].
+    at_risk : float
+        The revenue of the demand not shipped in the period, sum of (demand - shipments) x
+        UnitPrice over the family's items [currency]; shown with a shortage.
 
     Examples
     --------
     >>> flag, text = decision("Garden", "2026-06", -1200, 9e4, 1e5,
-    ...     [Constraint("MOULD", 1.18, 310.0, 1200.0, 24000.0)], "", "EUR")
+    ...     [Constraint("MOULD", 1.18, 310.0, 1200.0, 24000.0)], "", "EUR", at_risk=24000.0)
     >>> flag
     'MOULD needs 118% of its hours; short 1,200 units (EUR 24,000); 10% below budget'
     >>> overtime, budget = text.split("; ")
@@ -186,7 +190,6 @@ def decision(
             "backlog"
         )
     if gap < -SHORTAGE_UNITS:
-        at_risk = sum(c.revenue for c in constraints)
         risk = f" ({_money(at_risk, currency)})" if at_risk else ""
         flags.append(f"short {-gap:,.0f} units{risk}")
         if not constraints:
@@ -253,6 +256,8 @@ def reconcile_step(
     constraints = family_constraints(inputs, supply_table, capacity_table)
     currency = str(inputs.settings.get("Currency") or "")
     period_budget = table.groupby("Period")["Budget"].sum()
+    unserved = (flows.demand - flows.shipments).clip(lower=0.0)
+    at_risk = unserved.mul(items["UnitPrice"].fillna(0.0), axis=0).groupby(items["Family"]).sum()
     texts = []
     for row in table.itertuples(index=False):
         members = items.index[items["Family"] == row.Family]
@@ -268,6 +273,7 @@ def reconcile_step(
                 currency,
                 first_period=row.Period == labels[0],
                 material=MATERIAL_BUDGET_GAP * float(period_budget[row.Period]),
+                at_risk=float(at_risk.at[row.Family, row.Period]) if row.Gap < 0 else 0.0,
             )
         )
     table["Flag"] = [t[0] for t in texts]
