@@ -12,8 +12,9 @@ the history allows, ``min(j, horizon)`` periods; ``e[k, s] = y[n - j_k + s] - F_
 error of origin ``k`` at step ``s``. Step 1 is seen ``K`` times, the last steps once, so the
 spread per step is smoothed by a model of how it grows with the lead:
 
-- per step: ``var_s = a + b (s - 1)``, ``a, b >= 0`` fitted by least squares to the squared
-  errors (a random walk's variance grows linearly with the lead; ``b = 0`` is white noise);
+- per step: ``var_s = a + b (s - 1)``, ``a`` the mean square of the ``K`` errors at step 1,
+  ``b >= 0`` fitted by least squares to the squared errors of the later steps (a random
+  walk's variance grows linearly with the lead; ``b = 0`` is white noise);
 - over the first ``k`` steps together (the lead-time demand): ``var(e_1 + ... + e_k) = c k +
   d k^2``, ``c, d >= 0``, fitted to the squared sums of each origin's first ``k`` errors (``c k``
   is independent noise; ``d k^2`` an error of the level that persists over the lead time).
@@ -143,11 +144,14 @@ def _nonnegative_fit(columns: np.ndarray, target: np.ndarray) -> np.ndarray:
 
 
 def _step_var(errors: np.ndarray, steps: np.ndarray) -> np.ndarray:
-    """Fitted error variance per step: a + b (s - 1), a, b >= 0."""
+    """Fitted error variance per step: a + b (s - 1), a the mean square at step 1, b >= 0."""
+    a = float(np.nanmean(errors[:, 0] ** 2))
     seen = np.isfinite(errors)
-    s = np.nonzero(seen)[1].astype(float)
-    squared = errors[seen] ** 2
-    a, b = _nonnegative_fit(np.column_stack([np.ones_like(s), s]), squared)
+    seen[:, 0] = False
+    s = np.nonzero(seen)[1].astype(float)  # s - 1 for the steps 2, 3, ...
+    if s.size == 0:
+        return np.full(steps.shape, a)
+    b = _nonnegative_fit(s[:, None], errors[seen] ** 2 - a)[0]
     return a + b * (steps - 1.0)
 
 
