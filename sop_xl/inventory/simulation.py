@@ -3,7 +3,8 @@
 :func:`order_up_to_levels` runs the planning loop a planner would: at every review ``t`` (every
 ``R`` periods) it forecasts the next ``L + R`` periods from the demand so far, takes the
 safety stock from the forecast's rolling-origin errors summed over ``L + R``
-(:func:`sop_xl.inventory.uncertainty.forecast_safety_stock`), and sets the order-up-to level
+(:func:`sop_xl.inventory.uncertainty.forecast_safety_stock`, here on all reviews at once with
+:func:`~sop_xl.inventory.uncertainty.gamma_safety_stock`), and sets the order-up-to level
 ``S_t = F_(t+1) + ... + F_(t+L+R) + SS_t``. :func:`simulate_order_up_to` then plays that
 policy against the demand that really happened:
 
@@ -30,7 +31,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sop_xl.errors import SopError
-from sop_xl.inventory.uncertainty import forecast_safety_stock
+from sop_xl.inventory.uncertainty import gamma_safety_stock
 
 
 @dataclass(frozen=True)
@@ -143,18 +144,6 @@ class PlannedLevels:
     dof: np.ndarray
 
 
-@dataclass(frozen=True)
-class _Summed:
-    sd: float
-    degrees: int
-
-    def over(self, periods: float) -> float:
-        return self.sd
-
-    def dof(self, periods: float) -> int:
-        return self.degrees
-
-
 def plan_reviews(
     demand: np.ndarray,
     start: int,
@@ -202,18 +191,14 @@ def order_up_to_levels(
     >>> order_up_to_levels(plan, lead_time=2, service_level=0.95).round(1).tolist()
     [362.9]
     """
-    levels = []
-    rows = zip(plan.covered, plan.per_period, plan.summed_sd, plan.dof, strict=True)
-    for covered, d, sd, dof in rows:
-        order = max(d * review_period, 1e-9) if method == "fill_rate" else None
-        stock = forecast_safety_stock(
-            _Summed(float(sd), int(dof)),
-            d,
-            lead_time,
-            review_period=review_period,
-            service_level=service_level,
-            method=method,
-            order_qty=order,
-        )
-        levels.append(covered + stock)
-    return np.array(levels)
+    steps = lead_time + review_period
+    order = np.maximum(plan.per_period * review_period, 1e-9) if method == "fill_rate" else None
+    stock = gamma_safety_stock(
+        plan.per_period * steps,
+        plan.summed_sd,
+        plan.dof,
+        service_level=service_level,
+        method=method,
+        order_qty=order,
+    )
+    return plan.covered + stock

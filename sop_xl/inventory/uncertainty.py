@@ -20,9 +20,11 @@ Two corrections turn sigma_LT into a quantile, both checked by the simulation of
 - ``sd_e`` is estimated from a few rolling origins (``nu + 1`` summed errors, ``nu`` =
   :meth:`HorizonErrors.dof`); a stock at ``z * sd_e`` with a noisy ``sd_e`` falls short of its
   service level on average (2 to 4 points at 95-98% in the simulation, where ``sd_e`` varied
-  by 30% from review to review). The spread is widened by ``t_nu.ppf(level) / z(level)``, the
+  by 30% from review to review). The spread is widened by ``t_nu.ppf(p) / z(p)``, the
   ratio of the quantiles of the predictive (Student t) and the normal distribution
-  (Hahn & Meeker, *Statistical Intervals*, 1991, sec. 4.6).
+  (Hahn & Meeker, *Statistical Intervals*, 1991, sec. 4.6), at the quantile ``p`` where the
+  stock sits: the service level for cycle service; for a fill rate, the cycle service that
+  the stock solved with the plain spread gives (then solved again with the widened spread).
 - Demand cannot go below zero and is skewed when it varies much; the lead-time demand is
   taken as a gamma distribution with the forecast over L + R as its mean and that widened
   spread as its standard deviation (Silver, Pyke & Thomas 2017, sec. 6.11: the gamma for
@@ -44,7 +46,8 @@ from __future__ import annotations
 import math
 from typing import Any, Protocol
 
-from scipy import optimize, special, stats
+import numpy as np
+from scipy import special, stats
 
 from sop_xl.errors import SopError
 from sop_xl.inventory.arrays import fraction, text_option
@@ -81,10 +84,12 @@ def gamma_loss(stock: float, shape: float, scale: float) -> float:
     >>> round(gamma_loss(10.0, 1.0, 10.0), 4)  # exponential: scale * exp(-s / scale)
     3.6788
     """
+    return float(_gamma_loss(np.float64(stock), shape, scale))
+
+
+def _gamma_loss(stock: np.ndarray, shape: np.ndarray, scale: np.ndarray) -> np.ndarray:
     x = stock / scale
-    return float(
-        shape * scale * special.gammaincc(shape + 1, x) - stock * special.gammaincc(shape, x)
-    )
+    return shape * scale * special.gammaincc(shape + 1, x) - stock * special.gammaincc(shape, x)
 
 
 def lead_time_sigma(
@@ -150,15 +155,8 @@ def equivalent_demand_sd(
     level = float(fraction(service_level, "service_level"))
     if periods == 0:
         return 0.0
-    inflation = _estimation_inflation(level, errors.dof(periods))
-    return errors.over(periods) / math.sqrt(periods) * inflation
-
-
-def _estimation_inflation(level: float, dof: float) -> float:
-    """t_dof.ppf(level) / z(level): the spread's widening for being estimated (1 at <= 50%)."""
-    if level <= 0.5:
-        return 1.0
-    return float(stats.t.ppf(level, dof) / special.ndtri(level))
+    inflation = _widening(np.array([level]), np.array([float(errors.dof(periods))]))[0]
+    return errors.over(periods) / math.sqrt(periods) * float(inflation)
 
 
 def forecast_safety_stock(
@@ -208,7 +206,7 @@ def forecast_safety_stock(
     62.9
     >>> round(forecast_safety_stock(Summed(), 100, 2, review_period=1, method="fill_rate",
     ...                             service_level=0.95, order_qty=100), 1)
-    28.2
+    22.0
     """
     method = text_option(method, "method", METHODS)
     level = float(fraction(service_level, "service_level"))
@@ -218,21 +216,98 @@ def forecast_safety_stock(
     if sigma == 0:
         return 0.0
     periods = float(lead_time) + float(review_period)
-    dof = max(float(errors.dof(periods)), 1.0)
-    spread = sigma * _estimation_inflation(level, dof)
-    mean = float(demand_mean) * periods
     if method == "fill_rate" and (
         order_qty is None or not math.isfinite(order_qty) or order_qty <= 0
     ):
         raise SopError(f"order_qty must be > 0 for method 'fill_rate'; got {order_qty}")
-    if mean <= 0:  # no demand forecast: the normal t quantile alone
-        return max(0.0, float(stats.t.ppf(level, dof)) * sigma) if method == "cycle" else 0.0
-    shape, scale = (mean / spread) ** 2, spread**2 / mean
+    stock = gamma_safety_stock(
+        np.array([float(demand_mean) * periods]),
+        np.array([sigma]),
+        np.array([float(errors.dof(periods))]),
+        service_level=level,
+        method=method,
+        order_qty=None if order_qty is None else np.array([float(order_qty)]),
+    )
+    return float(stock[0])
+
+
+def gamma_safety_stock(
+    mean: np.ndarray,
+    sigma: np.ndarray,
+    dof: np.ndarray,
+    *,
+    service_level: float,
+    method: str = "cycle",
+    order_qty: np.ndarray | None = None,
+) -> np.ndarray:
+    """Safety stocks for gamma lead-time demand with an estimated spread, many at once.
+
+    The arithmetic of :func:`forecast_safety_stock` on arrays, inputs already checked.
+
+    Parameters
+    ----------
+    mean : numpy.ndarray
+        Forecast demand over L + R, mu [units].
+    sigma : numpy.ndarray
+        sigma_LT [units].
+    dof : numpy.ndarray
+        Degrees of freedom of sigma_LT.
+    service_level : float, keyword-only
+        Cycle service level or target fill rate [-].
+    method : {"cycle", "fill_rate"}, keyword-only
+    order_qty : numpy.ndarray, keyword-only
+        Q [units] for ``fill_rate``.
+
+    Returns
+    -------
+    numpy.ndarray
+        SS [units], >= 0.
+
+    Examples
+    --------
+    >>> gamma_safety_stock(np.array([300.0, 0.0]), np.array([30.0, 30.0]), np.array([5, 5]),
+    ...                    service_level=0.95).round(1).tolist()
+    [62.9, 60.5]
+    """
+    mean, sigma = np.asarray(mean, dtype=float), np.asarray(sigma, dtype=float)
+    dof = np.maximum(np.asarray(dof, dtype=float), 1.0)
+    level = float(service_level)
+    stock = np.zeros(np.broadcast(mean, sigma, dof).shape)
+    no_demand = (mean <= 0) & (sigma > 0)
+    if method == "cycle":  # no demand forecast: the normal t quantile alone
+        stock[no_demand] = np.maximum(0.0, stats.t.ppf(level, dof[no_demand]) * sigma[no_demand])
+    gamma = (mean > 0) & (sigma > 0)
+    if not gamma.any():
+        return stock
+    mu, sd, nu = mean[gamma], sigma[gamma], dof[gamma]
     if method == "cycle":
-        return max(0.0, float(stats.gamma.ppf(level, shape, scale=scale)) - mean)
-    target = order_qty * (1 - level)
-    if gamma_loss(mean, shape, scale) <= target:
-        return 0.0
-    top = mean + 50 * spread
-    stock = optimize.brentq(lambda x: gamma_loss(x, shape, scale) - target, mean, top, xtol=1e-9)
-    return max(0.0, stock - mean)
+        spread = sd * _widening(np.full(mu.shape, level), nu)
+        shape, scale = (mu / spread) ** 2, spread**2 / mu
+        stock[gamma] = np.maximum(0.0, stats.gamma.ppf(level, shape, scale=scale) - mu)
+        return stock
+    target = np.broadcast_to(np.asarray(order_qty, dtype=float), mean.shape)[gamma] * (1 - level)
+    # the fill rate sets the stock at some quantile of the lead-time demand; widen the
+    # spread for that quantile (found with the plain spread first), then solve again
+    level_at = stats.gamma.cdf(_fill_stock(mu, sd, target), (mu / sd) ** 2, scale=sd**2 / mu)
+    stock[gamma] = np.maximum(0.0, _fill_stock(mu, sd * _widening(level_at, nu), target) - mu)
+    return stock
+
+
+def _widening(level: np.ndarray, dof: np.ndarray) -> np.ndarray:
+    """t_dof.ppf(level) / z(level), 1 at levels <= 50% (see the module notes)."""
+    high = level > 0.5
+    ratio = np.ones(level.shape)
+    ratio[high] = stats.t.ppf(level[high], dof[high]) / special.ndtri(level[high])
+    return ratio
+
+
+def _fill_stock(mu: np.ndarray, sd: np.ndarray, target: np.ndarray) -> np.ndarray:
+    """The level s >= mu with E[(X - s)+] = target for gamma X (mean mu, sd sd); mu when the
+    shortage at mu is already within the target."""
+    shape, scale = (mu / sd) ** 2, sd**2 / mu
+    low, high = mu.copy(), mu + 50 * sd  # the loss falls from low to high: bisect
+    for _ in range(100):
+        middle = (low + high) / 2
+        short = _gamma_loss(middle, shape, scale) > target
+        low, high = np.where(short, middle, low), np.where(short, high, middle)
+    return np.where(_gamma_loss(mu, shape, scale) <= target, mu, high)
