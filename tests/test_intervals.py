@@ -76,7 +76,7 @@ def test_spread_of_white_noise_errors_is_flat_and_sums_like_independent_ones():
     # the sum of 4 independent errors of sd ~10 has sd ~20
     assert 15 < e.over(4) < 25
     # 60 origins 60, 59, ..., 1 periods before the end; 57 of them see step 4
-    assert e.dof(4) == 56
+    assert e.dof(4) == 57
 
 
 def test_forecast_errors_checks_its_options():
@@ -84,9 +84,9 @@ def test_forecast_errors_checks_its_options():
         forecast_errors([1.0, 2.0, 3.0], 0)
 
 
-def test_multiplier_is_students_t_with_origins_less_one_degrees_of_freedom():
-    # t_5.ppf(0.95) = 2.015 (any t table, e.g. NIST/SEMATECH e-Handbook 1.3.6.7.2)
-    assert multiplier(0.9) == pytest.approx(2.015, abs=1e-3)
+def test_multiplier_is_students_t_with_as_many_degrees_of_freedom_as_origins():
+    # t_6.ppf(0.95) = 1.943 (any t table, e.g. NIST/SEMATECH e-Handbook 1.3.6.7.2)
+    assert multiplier(0.9) == pytest.approx(1.943, abs=1e-3)
 
 
 def _counts(rng, n):

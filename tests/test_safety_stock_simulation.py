@@ -121,7 +121,7 @@ def test_a_higher_order_up_to_level_never_serves_worse():
 
 
 def test_order_up_to_level_is_forecast_plus_safety_stock():
-    plan = PlannedLevels(*np.array([[300.0], [100.0], [30.0], [10**6]]))
+    plan = PlannedLevels(*np.array([[300.0], [100.0], [30.0], [10**6], [30.0]]))
     level = order_up_to_levels(plan, lead_time=2, service_level=0.95)
     stock = forecast_safety_stock(Summed(30.0), 100, 2, review_period=1)
     assert level[0] == pytest.approx(300 + stock)
@@ -138,13 +138,17 @@ def _demand(kind, rng, n):
     return rng.normal(100, 20, n) if kind == "normal" else rng.gamma(2.0, 50.0, n)
 
 
+ITEMS, PERIODS = 6, 400
+
+
 @pytest.fixture(scope="module", params=["normal", "gamma"])
 def simulated(request):
-    """8 items x 600 reviews of simple exponential smoothing (the method for level demand)."""
+    """6 items x 400 reviews with simple exponential smoothing (the method for level demand),
+    the errors refitted every 12 reviews."""
     rng = np.random.default_rng(11)
     runs = []
-    for _ in range(8):
-        path = _demand(request.param, rng, HISTORY + 600)
+    for _ in range(ITEMS):
+        path = _demand(request.param, rng, HISTORY + PERIODS)
         plan = plan_reviews(path, HISTORY, lead_time=LEAD_TIME, method="ses", season_length=1,
                             refresh=12)  # fmt: skip
         runs.append((path[HISTORY:], plan))
@@ -152,35 +156,36 @@ def simulated(request):
 
 
 def _realised(runs, target, method):
+    """Per item: (cycle service, fill rate) of the policy set for ``target``."""
     rows = []
     for future, plan in runs:
         levels = order_up_to_levels(plan, lead_time=LEAD_TIME, service_level=target, method=method)
         out = simulate_order_up_to(future, levels, lead_time=LEAD_TIME)
-        rows.append((out.cycle_service, out.fill_rate, out.cycles))
-    values = np.array(rows)
-    return (np.average(values[:, 0], weights=values[:, 2]),
-            np.average(values[:, 1], weights=values[:, 2]), values[:, 2].sum())  # fmt: skip
+        rows.append((out.cycle_service, out.fill_rate))
+    return np.array(rows)
 
 
-def _tolerance(target, cycles):
-    """The issue's 1.5 points plus two standard errors of the simulation itself.
+def _within(rates, target):
+    """The issue's 1.5 points, plus twice the standard error of the mean over the items.
 
-    A realised rate over N cycles has a binomial standard error sqrt(p (1 - p) / N); each
-    cycle's outcome depends on the L + R = 3 periods of demand before its end, so neighbouring
-    cycles share demand and N / 3 are effectively independent.
+    Items differ (each has its own demand and its own fitted smoothing), so the simulation's
+    own uncertainty is the spread between items (about 1 point here, so a standard error of
+    about 0.4 over 6 items), not the binomial error of the cycles. Measured with 12 items x
+    600 periods in benchmarks/safety_stock_simulation.py.
     """
-    return 0.015 + 2 * math.sqrt(3 * target * (1 - target) / cycles)
+    error = rates.std(ddof=1) / math.sqrt(rates.size)
+    return abs(rates.mean() - target) <= 0.015 + 2 * error
 
 
 @pytest.mark.parametrize("target", TARGETS)
 def test_realised_cycle_service_meets_the_target(simulated, target):
     kind, runs = simulated
-    service, _, cycles = _realised(runs, target, "cycle")
-    assert abs(service - target) <= _tolerance(target, cycles), (kind, service)
+    service = _realised(runs, target, "cycle")[:, 0]
+    assert _within(service, target), (kind, service.mean())
 
 
 @pytest.mark.parametrize("target", TARGETS)
 def test_realised_fill_rate_meets_the_target(simulated, target):
     kind, runs = simulated
-    _, fill, cycles = _realised(runs, target, "fill_rate")
-    assert abs(fill - target) <= _tolerance(target, cycles), (kind, fill)
+    fill = _realised(runs, target, "fill_rate")[:, 1]
+    assert _within(fill, target), (kind, fill.mean())

@@ -136,12 +136,15 @@ class PlannedLevels:
         Standard deviation of the forecast error summed over L + R at each review [units].
     dof : numpy.ndarray
         Its degrees of freedom.
+    lead_sd : numpy.ndarray or None
+        The same over L alone [units] (for the fill rate).
     """
 
     covered: np.ndarray
     per_period: np.ndarray
     summed_sd: np.ndarray
     dof: np.ndarray
+    lead_sd: np.ndarray | None = None
 
 
 def plan_reviews(
@@ -162,7 +165,7 @@ def plan_reviews(
     from sop_xl.forecast import forecast, forecast_errors  # the inventory core stays light
 
     steps = lead_time + review_period
-    covered, per_period, summed, dof = [], [], [], []
+    covered, per_period, summed, dof, lead = [], [], [], [], []
     for i, t in enumerate(range(start, demand.size, review_period)):
         history = demand[:t]
         mean = forecast(history, steps, method=method, season_length=season_length).mean
@@ -172,7 +175,8 @@ def plan_reviews(
         per_period.append(mean.mean())
         summed.append(errors.over(steps))
         dof.append(errors.dof(steps))
-    return PlannedLevels(*(np.array(v) for v in (covered, per_period, summed, dof)))
+        lead.append(errors.over(lead_time))
+    return PlannedLevels(*(np.array(v) for v in (covered, per_period, summed, dof, lead)))
 
 
 def order_up_to_levels(
@@ -200,5 +204,7 @@ def order_up_to_levels(
         service_level=service_level,
         method=method,
         order_qty=order,
+        lead_mean=plan.per_period * lead_time,
+        lead_sigma=plan.lead_sd,
     )
     return plan.covered + stock

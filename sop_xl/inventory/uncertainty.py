@@ -17,7 +17,7 @@ where ``sd_e(k)`` is the standard deviation of the error summed over ``k`` steps
 Two corrections turn sigma_LT into a quantile, both checked by the simulation of
 :mod:`sop_xl.inventory.simulation` (``benchmarks/safety_stock_simulation.py``):
 
-- ``sd_e`` is estimated from a few rolling origins (``nu + 1`` summed errors, ``nu`` =
+- ``sd_e`` is estimated from a few rolling origins (``nu`` summed errors, ``nu`` =
   :meth:`HorizonErrors.dof`); a stock at ``z * sd_e`` with a noisy ``sd_e`` falls short of its
   service level on average (2 to 4 points at 95-98% in the simulation, where ``sd_e`` varied
   by 30% from review to review). The spread is widened by ``t_nu.ppf(p) / z(p)``, the
@@ -34,7 +34,10 @@ Two corrections turn sigma_LT into a quantile, both checked by the simulation of
 Then, with ``mu = d (L + R)``:
 
 - cycle service: SS = max(0, Gamma.ppf(service_level) - mu);
-- fill rate: SS = max(0, s - mu) with E[(X - s)+] = Q (1 - service_level) (:func:`gamma_loss`).
+- fill rate: SS = max(0, s - mu) with E[(X - s)+] - E[(Y - s)+] = Q (1 - service_level)
+  (:func:`gamma_loss`), X the demand over L + R and Y over L alone (gamma likewise): the
+  demand short in a cycle is what is short at its end less what was already owed at its
+  start (Silver, Pyke & Thomas 2017, sec. 6.9.2).
 
 For a cycle runner that keeps the normal formulas of :func:`sop_xl.inventory.policy.safety_stock`
 (z * sqrt((L + R) sd^2 + ...)), :func:`equivalent_demand_sd` gives the per-period ``sd`` that
@@ -195,7 +198,7 @@ def forecast_safety_stock(
 
     Examples
     --------
-    Errors summed over L + R = 3 periods with sd 30, from 6 origins (5 degrees of freedom),
+    Errors summed over L + R = 3 periods with sd 30, from 5 origins (5 degrees of freedom),
     95% cycle service: the spread widens to 30 * t_5.ppf(0.95) / z(0.95) = 36.75, and the
     95% quantile of a gamma with mean 300 and that sd lies 62.9 above the mean:
 
@@ -206,7 +209,7 @@ def forecast_safety_stock(
     62.9
     >>> round(forecast_safety_stock(Summed(), 100, 2, review_period=1, method="fill_rate",
     ...                             service_level=0.95, order_qty=100), 1)
-    22.0
+    21.9
     """
     method = text_option(method, "method", METHODS)
     level = float(fraction(service_level, "service_level"))
@@ -220,6 +223,7 @@ def forecast_safety_stock(
         order_qty is None or not math.isfinite(order_qty) or order_qty <= 0
     ):
         raise SopError(f"order_qty must be > 0 for method 'fill_rate'; got {order_qty}")
+    lead_sigma = lead_time_sigma(errors, demand_mean, lead_time, lead_time_sd=lead_time_sd)
     stock = gamma_safety_stock(
         np.array([float(demand_mean) * periods]),
         np.array([sigma]),
@@ -227,6 +231,8 @@ def forecast_safety_stock(
         service_level=level,
         method=method,
         order_qty=None if order_qty is None else np.array([float(order_qty)]),
+        lead_mean=np.array([float(demand_mean) * float(lead_time)]),
+        lead_sigma=np.array([lead_sigma]),
     )
     return float(stock[0])
 
@@ -239,6 +245,8 @@ def gamma_safety_stock(
     service_level: float,
     method: str = "cycle",
     order_qty: np.ndarray | None = None,
+    lead_mean: np.ndarray | None = None,
+    lead_sigma: np.ndarray | None = None,
 ) -> np.ndarray:
     """Safety stocks for gamma lead-time demand with an estimated spread, many at once.
 
@@ -257,6 +265,10 @@ def gamma_safety_stock(
     method : {"cycle", "fill_rate"}, keyword-only
     order_qty : numpy.ndarray, keyword-only
         Q [units] for ``fill_rate``.
+    lead_mean, lead_sigma : numpy.ndarray, keyword-only
+        Mean and sigma of the demand over L alone [units], for ``fill_rate``: the shortage
+        already owed when a cycle starts is not the cycle's own (see the module notes);
+        omitted = none.
 
     Returns
     -------
@@ -286,10 +298,17 @@ def gamma_safety_stock(
         stock[gamma] = np.maximum(0.0, stats.gamma.ppf(level, shape, scale=scale) - mu)
         return stock
     target = np.broadcast_to(np.asarray(order_qty, dtype=float), mean.shape)[gamma] * (1 - level)
+    if lead_mean is None or lead_sigma is None:
+        early = (np.zeros(mu.shape), np.zeros(mu.shape))
+    else:
+        early = (np.broadcast_to(lead_mean, mean.shape)[gamma],
+                 np.broadcast_to(lead_sigma, mean.shape)[gamma])  # fmt: skip
     # the fill rate sets the stock at some quantile of the lead-time demand; widen the
     # spread for that quantile (found with the plain spread first), then solve again
-    level_at = stats.gamma.cdf(_fill_stock(mu, sd, target), (mu / sd) ** 2, scale=sd**2 / mu)
-    stock[gamma] = np.maximum(0.0, _fill_stock(mu, sd * _widening(level_at, nu), target) - mu)
+    plain = _fill_stock(mu, sd, target, *early)
+    widen = _widening(stats.gamma.cdf(plain, (mu / sd) ** 2, scale=sd**2 / mu), nu)
+    wide = _fill_stock(mu, sd * widen, target, early[0], early[1] * widen)
+    stock[gamma] = np.maximum(0.0, wide - mu)
     return stock
 
 
@@ -301,13 +320,23 @@ def _widening(level: np.ndarray, dof: np.ndarray) -> np.ndarray:
     return ratio
 
 
-def _fill_stock(mu: np.ndarray, sd: np.ndarray, target: np.ndarray) -> np.ndarray:
-    """The level s >= mu with E[(X - s)+] = target for gamma X (mean mu, sd sd); mu when the
-    shortage at mu is already within the target."""
+def _fill_stock(
+    mu: np.ndarray, sd: np.ndarray, target: np.ndarray, lead_mu: np.ndarray, lead_sd: np.ndarray
+) -> np.ndarray:
+    """The level s >= mu at which a cycle's shortage, E[(X - s)+] - E[(Y - s)+] for gamma X
+    over L + R (mean mu, sd sd) and Y over L, is the target; mu when it is within already."""
     shape, scale = (mu / sd) ** 2, sd**2 / mu
-    low, high = mu.copy(), mu + 50 * sd  # the loss falls from low to high: bisect
+    has_lead = (lead_mu > 0) & (lead_sd > 0)
+    lead_shape = np.where(has_lead, (lead_mu / np.where(has_lead, lead_sd, 1)) ** 2, 1.0)
+    lead_scale = np.where(has_lead, lead_sd**2 / np.where(has_lead, lead_mu, 1), 1.0)
+
+    def shortage(s: np.ndarray) -> np.ndarray:
+        owed = np.where(has_lead, _gamma_loss(s, lead_shape, lead_scale), 0.0)
+        return _gamma_loss(s, shape, scale) - owed
+
+    low, high = mu.copy(), mu + 50 * sd  # the shortage falls from low to high: bisect
     for _ in range(100):
         middle = (low + high) / 2
-        short = _gamma_loss(middle, shape, scale) > target
+        short = shortage(middle) > target
         low, high = np.where(short, middle, low), np.where(short, high, middle)
-    return np.where(_gamma_loss(mu, shape, scale) <= target, mu, high)
+    return np.where(shortage(mu) <= target, mu, high)
