@@ -23,14 +23,13 @@ spread per step is smoothed by a model of how it grows with the lead:
 SCALE * t_nu.ppf((1 + level) / 2)``: a Student-t quantile with ``nu = K`` degrees of freedom,
 because ``sd_s`` is estimated from ``K`` errors at step 1 (a mean square about zero: the
 predictive interval of a normal error with an estimated spread, Hahn & Meeker 1991,
-sec. 4.6), and ``SCALE = 1``. Checked by
-rolling-origin cross-validation on the *training* part of the M3 monthly series
-(``benchmarks/intervals.py --calibrate``: each training history cut 18 months short, the
-intervals built on the rest and scored on those 18 months), never on M3's test periods: there
-the 80/90/95% intervals covered 81.8/89.9/93.6% of a random 300 of the cut histories (the
-``SCALE`` and ``nu`` with the lowest mean MSIS there, 0.80 and 4, covered only 75.9/87.0/92.3%
-for an MSIS lower by 2%, so the textbook values were kept). An exact history (a straight line, a constant) has near-zero errors and so a
-near-zero width.
+sec. 4.6), and ``SCALE = 1``. Checked by rolling-origin cross-validation on the *training*
+part of the M3 monthly series (``benchmarks/intervals.py --calibrate``: each training history
+cut 18 months short, the intervals built on the rest and scored on those 18 months), never on
+M3's test periods: there the 80/90/95% intervals covered 81.8/89.9/93.6% of a random 300 of
+the cut histories (the ``SCALE`` and ``nu`` with the lowest mean MSIS there, 0.80 and 4,
+covered only 75.9/87.0/92.3% for an MSIS lower by 2%, so the textbook values were kept). An
+exact history (a straight line, a constant) has near-zero errors and so a near-zero width.
 
 **Intermittent demand** (Croston, SBA, TSB, or ``auto`` on an intermittent history): the
 demand of a period is zero or a size, so a symmetric band around the mean makes no sense. The
