@@ -9,6 +9,24 @@ policy set for fill rate (each with the other measure beside it), and the time.
 
     python benchmarks/safety_stock_simulation.py            # 12 items x 600 periods per case
     python benchmarks/safety_stock_simulation.py --items 4 --periods 300   # quick
+
+Measured on 2 December 2026 (realised minus target, points; L = 2, R = 1):
+
+=============================  =================  =================
+case (items x periods)         cycle service      fill rate
+                               90 / 95 / 98%      90 / 95 / 98%
+=============================  =================  =================
+normal, ses (12 x 600)         +1.55 +1.89 +1.20  +0.88 +0.54 +0.42
+gamma, ses (12 x 600)          +0.35 +0.63 +0.62  +0.55 +0.27 +0.28
+seasonal, auto (3 x 240)       +0.86 +1.77 +1.02  +2.91 +0.22 +0.09
+intermittent, auto (12 x 600)  -0.65 +0.90 +1.05  +9.07 +4.76 +2.00
+=============================  =================  =================
+
+The seasonal case ran small (711 cycles: about +/-1 point of its own noise); the full size
+takes about an hour of auto fits on a loaded machine. For intermittent demand the fill-rate
+policy holds far too much (the gamma fitted to a lead-time demand with a coefficient of
+variation above 1 and the Student-t widening at a high quantile overshoot); its
+cycle-service policy is on target.
 """
 
 from __future__ import annotations
