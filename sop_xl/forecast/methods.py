@@ -15,9 +15,10 @@ Fallbacks (the ``method`` of the result says what was really used):
 - a model that cannot be fitted to a very short or constant history falls back along
   ``ets -> ses -> naive`` (statsforecast's ETS needs 7 points, 9 with a trend; Theta 4).
 
-Intervals: native ones (ETS, ARIMA, Theta, naive) where the model has them; otherwise
-``mean +/- z * rmse_1 * sqrt(step)``, with ``rmse_1`` the root mean square of the method's own
-in-sample one-step errors (a normal approximation whose spread grows like a random walk's).
+Intervals here (``level``) are the fallback for histories too short for rolling origins
+(:mod:`sop_xl.forecast.intervals` gives all others): native ones (ETS, ARIMA, Theta, naive)
+where the model has them; otherwise ``mean +/- z * rmse_1 * sqrt(step)``, with ``rmse_1`` the
+root mean square of the method's own in-sample one-step errors.
 """
 
 from __future__ import annotations
