@@ -111,3 +111,19 @@ def test_shortfall_is_caught_up_when_hours_free_up():
     with pytest.raises(Exception, match="overtime must be"):
         production_plan_table(demand, 0, resource=pd.Series({"A": "R"}), hours_per_unit=1.0,
                               capacity=pd.Series({"R": 60.0}), overtime=1.5)  # fmt: skip
+
+
+def test_a_resource_without_hours_gets_no_crumbs():
+    """Found by the property test of test_supply: on R2 (0 h) the items' cumulative wanted hours
+    1.2 - 1.0 - 0.2 came out below 0, which handed 5.6e-17 units to a resource with no hours
+    (and the capacity step then refused a load on 0 hours)."""
+    values = np.zeros((5, 5))
+    values[1, 3], values[2, 3] = 1.0, 0.2
+    plan = production_plan_table(
+        pd.DataFrame(values), 0, strategy="capacity",
+        resource=pd.Series(["R2", "R2", "R1", "R1", "R1"]),
+        hours_per_unit=pd.Series([1.0, 1.0, 1.0, 0.0, 0.0]),
+        capacity=pd.Series({"R1": 0.0, "R2": 0.0}),
+    )  # fmt: skip
+    assert plan.production.to_numpy().max() == 0.0
+    assert plan.shortfall.to_numpy().sum() == pytest.approx(1.2)

@@ -34,6 +34,7 @@ International Journal of Forecasting 22(4), 679-688.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 
 import numpy as np
@@ -96,12 +97,16 @@ def _pairs(actuals: object, *forecasts: tuple[object, str]) -> tuple[np.ndarray,
 
 
 def _season_length(season_length: object) -> int:
+    try:  # a whole number too big for a float (10**400) is no season length either
+        value = float(season_length)  # type: ignore[arg-type]
+    except (TypeError, ValueError, OverflowError):
+        value = float("nan")
     if (
         isinstance(season_length, bool)
         or not isinstance(season_length, (int, float, np.integer, np.floating))
-        or not np.isfinite(season_length)
-        or season_length != round(season_length)
-        or season_length < 0
+        or not math.isfinite(value)
+        or value != round(value)
+        or value < 0
     ):
         raise SopError(f"season_length must be a whole number >= 0; got {show(season_length)}")
     return max(int(season_length), 1)  # 0 or 1: no seasonality, lag 1

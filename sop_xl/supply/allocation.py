@@ -89,7 +89,9 @@ class Allocator:
         want = np.maximum(need[idx], 0.0) * self.hours[idx]
         total = np.cumsum(want)
         start = np.maximum.accumulate(np.where(self.first, total - want, 0.0))
-        before = total - want - start  # hours wanted by items ahead on the same resource
+        # hours wanted by items ahead on the same resource (>= 0: the cumulative sums leave
+        # residue, e.g. 1.2 - 1.0 - 0.2 < 0, which would hand a resource with 0 h a crumb)
+        before = np.maximum(total - want - start, 0.0)
         cap = left[self.codes[idx]]
         hours = np.clip(cap - before, 0.0, want)
         # a need met in full is granted exactly (hours / rate would leave residue)
