@@ -31,7 +31,9 @@ import pandas as pd
 
 from sop_xl.errors import SopError, show
 from sop_xl.longtable import is_blank, read_long_table  # noqa: F401  (is_blank: re-exported)
-from sop_xl.periods import EXCEL_EPOCH, EXCEL_LAST_SERIAL, MONTH
+from sop_xl.periods import EXCEL_EPOCH, MONTH
+
+NS_LAST_SERIAL = 132_219  # 2261-12-31 as an Excel serial number
 
 log = logging.getLogger("sop_xl")
 
@@ -242,11 +244,19 @@ def dates(value: Any, name: str) -> tuple[pd.Series, Orientation]:
         if is_blank(cell):
             out.append(pd.NaT)
         elif isinstance(cell, (dt.date, pd.Timestamp)):
+            if not 1900 <= cell.year <= 2261:  # pandas' nanosecond dates end in 2262
+                why = f"{name} must be dates between 1900 and 2261; got {show(cell)}{where}"
+                raise SopError(why)
             out.append(pd.Timestamp(cell))
         elif isinstance(cell, (int, float, np.integer, np.floating)) and not isinstance(cell, bool):
-            if not 1 <= float(cell) <= EXCEL_LAST_SERIAL:
+            try:
+                serial = float(cell)
+            except OverflowError:  # a whole number too big for a float
+                serial = float("inf")
+            if not 1 <= serial <= NS_LAST_SERIAL:  # 2261-12-31: pandas' dates end in 2262
                 raise SopError(f"{name} must be dates; got {show(cell)}{where}")
-            out.append(pd.Timestamp(EXCEL_EPOCH) + pd.Timedelta(days=float(cell)))
+            day = pd.Timestamp(EXCEL_EPOCH).to_pydatetime() + dt.timedelta(days=serial)
+            out.append(pd.Timestamp(day))
         elif isinstance(cell, str) and not cell.strip().startswith("#"):
             try:
                 out.append(pd.Timestamp(dt.date.fromisoformat(cell.strip()[:10])))

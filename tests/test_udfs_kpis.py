@@ -181,3 +181,12 @@ def test_xlwings_registers_them_and_returns_what_the_plain_call_returns():
     assert (
         not math.isnan(results[2][0][0]) and results[2][0][0] == 1000 + 600 * 30 / 7 - 300 * 60 / 7
     )
+
+
+def test_cycle_time_refuses_dates_pandas_cannot_hold():
+    """Found by the fuzz test: year 1, 9999-12-31 and serial numbers past 2261 gave an
+    internal error (pandas' nanosecond dates end in 2262); they are refused by name."""
+    for value in (dt.date(1, 1, 1), dt.datetime(9999, 12, 31), 2_900_000, 10**400):
+        text = udfs.sop_cycle_time([value], [46_020])
+        assert text.startswith("#SOP! start_dates must be dates"), text
+    assert udfs.sop_cycle_time([dt.date(2026, 1, 1)], [dt.date(2026, 1, 21)]) == 20.0
