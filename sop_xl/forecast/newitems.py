@@ -47,7 +47,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-
 from scipy.optimize import isotonic_regression
 
 from sop_xl.forecast.plan import PROFILE_PERIODS, family_indices
