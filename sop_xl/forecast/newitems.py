@@ -164,6 +164,7 @@ def launch_forecast(
     steps: int,
     *,
     level: float = 0.0,
+    end: int | None = None,
 ) -> np.ndarray:
     """Forecast of a young item along a launch curve (see the module docstring).
 
@@ -173,7 +174,7 @@ def launch_forecast(
         The item's sales from its launch to the end of the grid [units/period] (may be empty:
         a launch in a plan period).
     start : int
-        Grid column of its launch; the grid ends at column ``start + len(history) - 1``.
+        Grid column of its launch.
     index : ndarray
         Seasonal indices by season position [-].
     curve : ndarray or None
@@ -182,6 +183,9 @@ def launch_forecast(
         Periods to forecast after the grid.
     level : float, keyword-only
         The level to scale by when there is no history [units/period] (the like item's).
+    end : int or None, keyword-only
+        First column after the grid: the forecast's first period (None = ``start +
+        len(history)``; a launch in a plan period is after it).
 
     Returns
     -------
@@ -203,8 +207,7 @@ def launch_forecast(
     """
     season = len(index)
     n = len(history)
-    end = start + n  # first column after the grid
-    ahead = end + np.arange(steps)
+    ahead = (start + n if end is None else end) + np.arange(steps)
     ages = ahead - start
     if n:
         own = np.arange(n)[-PROFILE_PERIODS:]
@@ -321,7 +324,9 @@ def new_item_forecasts(
             if curve is not None:
                 methods[item] = METHOD_FAMILY_LAUNCH
         history = np.nan_to_num(values[row[item], width - n :], nan=0.0) if n else np.array([])
-        forecasts.loc[item] = launch_forecast(history, start, index, curve, steps, level=level)
+        forecasts.loc[item] = launch_forecast(
+            history, start, index, curve, steps, level=level, end=width
+        )
     return NewItemForecasts(forecasts=forecasts, methods=methods)
 
 
