@@ -290,16 +290,18 @@ def new_item_forecasts(
         if 0 < age[item] < min_history
         or (age[item] <= 0 and like[item] in row and like[item] != item)
     ]
-    indices = family_indices(grid, families, season) if young else pd.DataFrame()
+    forecasts = pd.DataFrame(0.0, index=young, columns=range(steps))
+    methods = pd.Series(METHOD_PROFILE, index=young, dtype=object)
+    if not young:
+        return NewItemForecasts(forecasts=forecasts, methods=methods)
+    indices = family_indices(grid, families, season)
     curves: dict[str, np.ndarray] = {}
     for item, start in visible.dropna().items():
         if start < width:
-            index = indices.loc[families[item]].to_numpy() if len(indices) else np.ones(season)
+            index = indices.loc[families[item]].to_numpy()
             curve = launch_curve(values[row[item]], int(start), index)
             if curve is not None:
                 curves[item] = curve
-    forecasts = pd.DataFrame(0.0, index=young, columns=range(steps))
-    methods = pd.Series(METHOD_PROFILE, index=young, dtype=object)
     members = families.groupby(families).groups
     for item in young:
         n = int(max(age[item], 0))
