@@ -2,7 +2,9 @@
 
 Four families with the patterns a real portfolio has: Garden (summer season), Heating (winter
 season), Kitchen (flat and trending items), Spares (intermittent demand); a new product launched
-four months before the cycle, an end-of-life item fading out; 36 months of actuals; prices and
+four months before the cycle, still ramping up like the item it is modelled on (launched 21
+months before the cycle: tblItems LikeItem and LaunchPeriod), an end-of-life item fading out to
+its EndPeriod; 36 months of actuals; prices and
 costs with plausible margins; lead times; three resources sized to about 80% average use (so the
 summer peak overloads moulding, the S&OP question of the year); a revenue budget per family and
 month; open receipts; sales and marketing adjustments; last month's decisions.
@@ -63,7 +65,10 @@ RESOURCES = {
 }
 PLANNERS = ("Anna Berg", "Ben Osei", "Chen Li")
 NEW_ITEM = "KI-112"  # Air fryer, launched 4 months before the cycle
+LIKE_ITEM = "KI-107"  # Rice cooker, launched 2024-04: the air fryer's like item
+LAUNCHES = {LIKE_ITEM: pd.Timestamp("2024-04-01"), NEW_ITEM: pd.Timestamp("2025-09-01")}
 EOL_ITEM = "HE-109"  # Heater timer, phased out
+END_PERIOD = CYCLE_START + pd.DateOffset(months=3)  # its EndPeriod: no sales from 2026-04
 TRENDING_UP = ("KI-103", "KI-106", "GA-109")
 TRENDING_DOWN = ("KI-110", "HE-107")
 
@@ -103,9 +108,22 @@ def _items(rng: np.random.Generator) -> pd.DataFrame:
                     "CycleTimeDays": round(float(rng.uniform(2, 12)), 1),
                     "Owner": PLANNERS[(k - 1) % len(PLANNERS)],
                     "Status": status,
+                    "LikeItem": LIKE_ITEM if item == NEW_ITEM else None,
+                    "LaunchPeriod": LAUNCHES.get(item),
+                    "EndPeriod": END_PERIOD if item == EOL_ITEM else None,
                 }
             )
     return pd.DataFrame(rows)
+
+
+def launch_ramp(age: np.ndarray) -> np.ndarray:
+    """Share of its mature level a launched item sells ``age`` months after its launch: 30% in
+    the launch month, 10 points more each month, all of it from the eighth month on.
+
+    >>> launch_ramp(np.arange(9)).round(1).tolist()
+    [0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0, 1.0]
+    """
+    return np.minimum(0.3 + 0.1 * age, 1.0)
 
 
 def _demand(rng: np.random.Generator, item: pd.Series, periods: pd.DatetimeIndex) -> np.ndarray:
@@ -131,8 +149,9 @@ def _demand(rng: np.random.Generator, item: pd.Series, periods: pd.DatetimeIndex
         trend = np.where(t < 24, 1.0, np.maximum(1 - 0.075 * (t - 23), 0.05))
     noise = rng.normal(1.0, rng.uniform(0.08, 0.2), n).clip(0.5, 1.6)
     qty = np.round(level * season * trend * noise)
-    if item["Item"] == NEW_ITEM:  # launched four months before the cycle, ramping up
-        qty = np.where(t >= n - 4, np.round(level * (0.4 + 0.2 * (t - (n - 4)))), np.nan)
+    if item["Item"] in LAUNCHES:  # launched in the history: nothing before, then ramping up
+        launch = int(np.searchsorted(periods, LAUNCHES[item["Item"]]))
+        qty = np.where(t >= launch, np.round(qty * launch_ramp(t - launch)), np.nan)
     return qty
 
 
@@ -226,8 +245,6 @@ def demo_tables(seed: int = SEED) -> dict[str, pd.DataFrame]:
              "Launch listing at two more retailers"),
             ("GA-103", None, plan(3), 600.0, None, "event", "Tom (key accounts)",
              "Garden trade fair orders"),
-            (EOL_ITEM, None, plan(3), None, -1.0, "sales", "Tom (key accounts)",
-             "Phase-out: no sales after the last stock is sold"),
         ],
         columns=schema.table("tblAdjustments").headers,
     )  # fmt: skip

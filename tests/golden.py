@@ -10,7 +10,12 @@ capacity-feasible plan beside the requirement (issue 11, item 3: Shortfall, Requ
 OverloadHours, pre-builds, decisions only for real constraints, per-resource KPIs; supply
 values kept to 4 decimals; a shortage flag values the demand not shipped); the meeting pack's tables (issue 12: tblSOPPlan and the
 Summary's), the WAPE KPIs named errors, the S&OP cycle time taken from the Start dates the run
-sets (0 days: every step ran that day) and so recorded by the snapshot in History. Regenerate:
+sets (0 days: every step ran that day) and so recorded by the snapshot in History; new products
+and events (issue 15): the demo's rice cooker KI-107 launched in 2024-04 and ramping up, the air
+fryer KI-112 ramping up on the same curve as its like item (Method ``like item``), HE-109's
+phase-out an EndPeriod instead of a -100% adjustment, and tblForecast's EventsRemoved column
+(the demo's own data changed, so every table downstream of its actuals moved; the forecasts of
+the other items did not). Regenerate:
 ``sop-xl demo d.xlsx`` (golden_demo), then on a copy ``sop-xl run``, ``snapshot``,
 ``roll-forward``, ``run`` (golden_records);
 :func:`differences` lists where two captures disagree. Tables that hold the time of a run

@@ -85,7 +85,9 @@ def test_each_table_is_read_with_one_value_call(live, monkeypatch):
     live.read_table("tblItems")
     live.read_table("tblActuals")
     live.locate("tblItems")
-    assert calls == ["$A$4:$C$1556", "$A$4:$R$48"]  # tblItems: 18 columns with Backlog
+    # tblActuals: the demo's 1,537 rows; tblItems: 21 columns with Backlog, LikeItem,
+    # LaunchPeriod and EndPeriod
+    assert calls == ["$A$4:$C$1541", "$A$4:$U$48"]
 
 
 def test_reading_queues_nothing(live, xbook):

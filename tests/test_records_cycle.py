@@ -71,7 +71,8 @@ def test_first_snapshot_and_roll_forward(two_cycles, demo_rolled):
         ["2026-01", "KI-112", "2026-01", 150.0, "new product"]
     ]
     adjustments = book.read_table("tblAdjustments")
-    assert len(adjustments) == 7 and list(adjustments.index) == list(range(5, 12))  # compacted
+    # the demo's 7 (HE-109's phase-out is its EndPeriod, issue 15) less the one moved, compacted
+    assert len(adjustments) == 6 and list(adjustments.index) == list(range(5, 11))
     history = book.read_table("tblHistory")
     cycle_time = history[history["Kind"] == "cycle time"]
     # cycle 2026-01 from the typed Start dates; 2026-02 from the dates its run and snapshot set
@@ -244,3 +245,18 @@ def test_snapshot_refused_when_history_would_not_fit_on_a_sheet(first, tmp_path,
                        r"set HistoryPeriods in Settings"):  # fmt: skip
         snapshot(open_book(path))
     assert path.read_bytes() == before
+
+
+def test_rolled_event_is_taken_out_of_the_next_forecast(two_cycles):
+    """Roll forward moved KI-112's +150 ``new product`` listing of 2026-01 to
+    tblAdjustmentHistory; 2026-01's actual (conftest's known month) then holds it, and cycle
+    2026-02's forecast learns from that actual less 150 (issue 15, item 4); no other item had
+    an event in the past."""
+    path, _, hand = two_cycles
+    book = open_book(path)
+    forecast = book.read_table("tblForecast").set_index("Item")
+    assert hand["actual"]["KI-112"] > 150
+    assert forecast.loc["KI-112", "EventsRemoved"] == 150
+    assert forecast["EventsRemoved"].drop("KI-112").isna().all()
+    messages = book.read_table("tblLog")["Messages"].astype(str)
+    assert messages.str.contains(r"taken out of the history of 1 item\(s\): KI-112 -150").any()

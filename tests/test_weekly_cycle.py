@@ -47,6 +47,11 @@ def weekly_demo_tables() -> dict[str, pd.DataFrame]:
     items = items[items["Item"].isin(ITEMS)].reset_index(drop=True)
     items["LeadTime"] = (items["LeadTime"] * 52 / 12).round()
     items["LeadTimeSD"] = (items["LeadTimeSD"] * 52 / 12).round(1)
+    # launch and end months as the weeks their first day falls in; a like item left out is gone
+    for column in ("LaunchPeriod", "EndPeriod"):
+        items[column] = [p - pd.Timedelta(days=p.weekday()) if p == p and p is not None else None
+                         for p in items[column]]  # fmt: skip
+    items["LikeItem"] = items["LikeItem"].where(items["LikeItem"].isin(ITEMS), None)
     tables["tblItems"] = items
 
     actuals = tables["tblActuals"]

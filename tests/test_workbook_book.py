@@ -88,7 +88,8 @@ def _forecast(items: list[str], periods: list[str]) -> pd.DataFrame:
     rows = []
     for i, item in enumerate(items):
         rows.append([item, "F", "ses", "smooth", "A", "X", 0.12] + [10.0 * (i + 1)] * len(periods))
-    columns = schema.table("tblForecast").headers + periods
+    required = [c.name for c in schema.table("tblForecast").columns if c.required]
+    columns = required + periods  # without the optional EventsRemoved
     return pd.DataFrame(rows, columns=columns)
 
 
@@ -234,7 +235,8 @@ def test_save_failure_leaves_file_intact(tmp_path, book, monkeypatch):
     monkeypatch.undo()
     assert path.read_bytes() == before
     assert sorted(os.listdir(tmp_path)) == ["plan.xlsx"]  # no temporary file left behind
-    assert load_workbook(path)["Forecast"].tables["tblForecast"].ref == "A4:G5"
+    # the template's table: Item to HoldoutWAPE and EventsRemoved (issue 15), one blank row
+    assert load_workbook(path)["Forecast"].tables["tblForecast"].ref == "A4:H5"
 
 
 def test_save_without_a_path_is_refused(book):

@@ -16,9 +16,11 @@ DESIGN_COLUMNS = {
     "tblSettings": "Key, Value, Description",
     "tblItems": "Item, Description, Family, Unit, UnitPrice, UnitCost, LeadTime, LeadTimeSD, "
     "ServiceLevel, MOQ, LotSize, Resource, HoursPerUnit, OnHand, CycleTimeDays, Owner, Status, "
-    "Backlog",  # added by issue 11 (DESIGN: "added: Backlog"), optional
+    "Backlog, LikeItem, LaunchPeriod, EndPeriod",  # DESIGN: "added: Backlog (issue 9),
+    # LikeItem, LaunchPeriod, EndPeriod"; all optional
     "tblActuals": "Item, Period, Qty",
-    "tblForecast": "Item, Family, Method, Pattern, ABC, XYZ, HoldoutWAPE",
+    # EventsRemoved (issue 15, optional) after DESIGN's fixed columns, before the periods
+    "tblForecast": "Item, Family, Method, Pattern, ABC, XYZ, HoldoutWAPE, EventsRemoved",
     "tblAdjustments": "Item, Family, Period, Qty, Percent, Type, Owner, Comment",
     "tblDemandPlan": "Item, Family",
     "tblReceipts": "Item, Period, Qty",

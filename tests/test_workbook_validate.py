@@ -147,6 +147,44 @@ def _items(index: int, **changes) -> pd.DataFrame:
             "error",
         ),
         ({"LeadTime": None}, r"Items row 7 LeadTime: LeadTime is blank", "error"),
+        # issue 15: new products and phase-out (row 7 is GA-103)
+        (
+            {"LikeItem": "ZZ-999"},
+            r"error: Items row 7 LikeItem: unknown LikeItem 'ZZ-999' \(not in tblItems\)",
+            "error",
+        ),
+        (
+            {"LikeItem": "GA-103"},
+            r"error: Items row 7 LikeItem: LikeItem of GA-103 is the item itself",
+            "error",
+        ),
+        (
+            {"LaunchPeriod": "next spring"},
+            r"error: Items row 7 LaunchPeriod: LaunchPeriod must be a date or a period like "
+            r"2024-03; got 'next spring'",
+            "error",
+        ),
+        (
+            {"LaunchPeriod": "2025-13"},
+            r"Items row 7 LaunchPeriod: LaunchPeriod must name a month 1 to 12; got '2025-13'",
+            "error",
+        ),
+        (
+            {"EndPeriod": pd.Timestamp("2026-03-15")},
+            r"Items row 7 EndPeriod: EndPeriod must be the first day of a month; got 2026-03-15",
+            "error",
+        ),
+        (
+            {"LaunchPeriod": "2025-06", "EndPeriod": "2025-03", "Status": "eol"},
+            r"error: Items row 7 EndPeriod: EndPeriod 2025-03 is before LaunchPeriod 2025-06",
+            "error",
+        ),
+        (
+            {"EndPeriod": "2026-06"},
+            r"warning: Items row 7 EndPeriod: item GA-103 has an EndPeriod but Status active: "
+            r"its forecast ends, its production does not",
+            "warning",
+        ),
     ],
 )
 def test_item_rules(changes, pattern, severity):
@@ -277,6 +315,8 @@ def test_weekly_periods():
         "tblReceipts": DEMO["tblReceipts"].iloc[:0],
         "tblBudget": DEMO["tblBudget"].iloc[:0],
         "tblAdjustments": DEMO["tblAdjustments"].iloc[:0],
+        # the demo's launch and end months are no week starts (test_weekly_cycle moves them)
+        "tblItems": DEMO["tblItems"].assign(LaunchPeriod=None, EndPeriod=None),
     }
     problems = validate(_book(**frames))
     assert [str(p) for p in problems] == [

@@ -15,7 +15,8 @@ from sop_xl.workbook.tables import Location
 from sop_xl.workbook.writeplan import address, plan_append, plan_table
 
 FORECAST = schema.table("tblForecast")
-FIXED = tuple(FORECAST.headers)  # Item ... HoldoutWAPE: columns A:G
+# Item ... HoldoutWAPE: columns A:G (the optional EventsRemoved is written only when given)
+FIXED = tuple(c.name for c in FORECAST.columns if c.required)
 
 
 def _forecast(items: list[str], periods: list[str], wape: float = 0.1) -> pd.DataFrame:
@@ -199,3 +200,16 @@ def test_needs_quote(text, quoted):
 def test_formula_must_start_with_equals():
     with pytest.raises(ValueError, match="a formula starts with '='; got 'SUM"):
         Formula("SUM(A1:A3)")
+
+
+def test_an_optional_fixed_column_is_written_when_the_data_has_it():
+    """tblForecast's EventsRemoved (issue 15) is optional: a frame without it writes the
+    required columns and the periods; with it, it comes after HoldoutWAPE."""
+    old = _old((*FIXED, "EventsRemoved", "2026-01"), 5)
+    without = plan_table(old, FORECAST, _forecast(["A"], ["2026-01"]))
+    assert without.headers == (*FIXED, "2026-01")  # not kept as a user column either
+    frame = _forecast(["A"], ["2026-01"])
+    frame.insert(len(FIXED), "EventsRemoved", [150.0])
+    plan = plan_table(old, FORECAST, frame)
+    assert plan.headers == (*FIXED, "EventsRemoved", "2026-01")
+    assert plan.kinds[0][len(FIXED)] == "units"

@@ -22,7 +22,9 @@ differ from those the KPI trend was computed with (a new month pasted, history e
 
 **Roll forward** starts the next cycle: CycleStart moves one period on (the Horizon stays, so
 the plan window shifts); adjustments of periods before the new cycle start have been applied
-and move to tblAdjustmentHistory (adjustments of later periods stay, they still apply); the
+and move to tblAdjustmentHistory with their Qty or Percent (adjustments of later periods stay,
+they still apply; the moved ``new product``, ``promotion`` and ``event`` ones are then taken out
+of the history the next forecasts learn from, :mod:`sop_xl.cycle.baseline`); the
 Start sheet's step statuses go back to ``not started`` and their dates are cleared. Actuals,
 items, decisions and History stay. Refused when the actuals end before the current cycle (the
 new cycle would start two periods after the last actual: paste the missing month first) and,

@@ -16,13 +16,15 @@ Per item i and plan period t, with F the statistical forecast (tblForecast):
   plan periods are ignored (and reported);
 - a result below 0 is cut to 0 (reported).
 
-New products: the forecast step gives a short history its family profile; a launch volume
-is a ``new product`` Qty adjustment on top.
+New products: the forecast step gives a young item its like item's (or family's) launch curve
+or its family profile (:mod:`sop_xl.forecast.newitems`); a launch volume is a ``new product``
+Qty adjustment on top.
 
 End-of-life items (Status ``eol``): nothing new is made for them (the supply step plans no
 production), so their plan is the demand the remaining stock can serve: the cumulative demand
-plan is capped by opening on-hand + open receipts, and from the first period with an
-adjustment of -100% or below (the phase-out date) their demand is 0.
+plan is capped by opening on-hand + open receipts, and from the phase-out date their demand is
+0: the item's EndPeriod (tblItems), or the first period with an adjustment of -100% or below,
+whichever comes first.
 """
 
 from __future__ import annotations
@@ -182,8 +184,10 @@ def phase_out(inputs: CycleInputs, demand: pd.DataFrame) -> pd.DataFrame:
     demand = demand.copy()
     labels = inputs.labels
     adj = inputs.adjustments
-    cut = adj[adj["item"].isin(eol) & (adj["percent"] <= -1)]
-    for item, period in cut.groupby("item")["period"].min().items():
+    cut = adj[adj["item"].isin(eol) & (adj["percent"] <= -1)].groupby("item")["period"].min()
+    if "EndPeriod" in items:  # issue 15: the phase-out date declared on the item
+        cut = pd.concat([cut, items.loc[eol, "EndPeriod"].dropna()]).groupby(level=0).min()
+    for item, period in cut.items():
         demand.loc[item, [lab for lab, p in zip(labels, inputs.periods, strict=True)
                           if p >= period]] = 0.0  # fmt: skip
     receipts = inputs.receipts[inputs.receipts["item"].isin(eol)].copy()

@@ -8,24 +8,32 @@ cycle, and the Settings ForecastMethod, SeasonLength and HoldoutPeriods) and the
 ``auto`` checked against Holt-Winters on the holdout, the family profile of short histories,
 the holdout accuracy) are described in :mod:`sop_xl.forecast.plan`. Here:
 
-- **Method**: the method that forecast the item, ``family profile`` or ``no history``.
+- **Method**: the method that forecast the item, ``like item``, ``family launch``,
+  ``family profile`` or ``no history``.
 - **HoldoutWAPE**: sum|F - A| / sum|A| over the last HoldoutPeriods periods, forecast from the
   history before them (rounded to 4 places); blank when the item has fewer than
   HoldoutPeriods + 6 periods.
 - **Pattern**: Syntetos-Boylan class of the history; ``no history`` without actuals.
 - **ABC** on value: actual revenue (qty x UnitPrice) of the last 12 months (one season);
   **XYZ**: coefficient of variation of the item's history.
+- **EventsRemoved** (after the fixed columns of DESIGN.md): units of past events taken out of
+  the item's history before the forecast; blank = none.
+
+What the forecast learns from (each item's history from its LaunchPeriod, past events taken
+out) and what it gets after (young items on a launch curve, 0 from an EndPeriod) is
+:mod:`sop_xl.cycle.baseline`; the segments (Pattern, ABC, XYZ) are of the actual sales.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from concurrent.futures import Executor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
+from sop_xl.cycle import baseline
 from sop_xl.cycle.inputs import CycleInputs, wide_table
 from sop_xl.forecast.plan import ForecastJob, plan_forecasts
 from sop_xl.forecast.segmentation import abc, demand_patterns, xyz
@@ -44,10 +52,13 @@ class ForecastResult:
     holdout : DataFrame
         Long ``item, period, actual, forecast, naive`` over the holdout periods (``naive`` =
         the last actual before the holdout), for the accuracy KPIs.
+    notes : list of str
+        For the Log (the histories cleaned of past events).
     """
 
     table: pd.DataFrame
     holdout: pd.DataFrame
+    notes: list[str] = field(default_factory=list)
 
 
 def history_grid(inputs: CycleInputs) -> pd.DataFrame:
@@ -98,8 +109,9 @@ def forecast_step(
     grid = history_grid(inputs)
     # periods between the last actual and the cycle start (0 when the cycle starts right after)
     offset = len(pd.date_range(grid.columns[-1], inputs.periods[0], freq=inputs.freq)) - 2
+    base = baseline.baseline(inputs, grid)  # from each launch, past events taken out
     job = ForecastJob(
-        grid=grid,
+        grid=base.grid,
         families=items["Family"],
         horizon=len(inputs.periods),
         offset=offset,
@@ -111,6 +123,9 @@ def forecast_step(
     result = plan_forecasts(
         job, n_jobs=n_jobs, progress=progress, holdout_only=not plan, executor=executor
     )
+    forecasts, methods = result.forecasts, result.methods
+    if plan:  # young items on their launch curve, ended items at 0
+        forecasts, methods = baseline.finish(inputs, base, job, result)
 
     # segments
     complete = grid.stack().rename("qty").reset_index()
@@ -130,14 +145,15 @@ def forecast_step(
         {
             "Item": items.index,
             "Family": items["Family"].to_numpy(),
-            "Method": result.methods.to_numpy(),
+            "Method": methods.to_numpy(),
             "Pattern": pattern.to_numpy(),
             "ABC": np.asarray(abc_class),
             "XYZ": np.asarray(xyz_class),
             "HoldoutWAPE": result.wape.round(4).to_numpy(),
+            "EventsRemoved": base.removed.round(2).replace(0.0, np.nan).to_numpy(),
         }
     )
-    grid_out = pd.DataFrame(result.forecasts.to_numpy(dtype=float), columns=inputs.labels)
+    grid_out = pd.DataFrame(forecasts.to_numpy(dtype=float), columns=inputs.labels)
     table = wide_table(fixed, grid_out)
-    assert list(table.columns[:7]) == schema.table("tblForecast").headers
-    return ForecastResult(table=table, holdout=result.holdout)
+    assert list(table.columns[: fixed.shape[1]]) == schema.table("tblForecast").headers
+    return ForecastResult(table=table, holdout=result.holdout, notes=base.notes)

@@ -36,6 +36,7 @@ ITEM_NUMBERS = (
     "CycleTimeDays",
 )
 OPTIONAL_ITEM_NUMBERS = ("Backlog",)  # columns a workbook may lack (older templates)
+OPTIONAL_ITEM_PERIODS = ("LaunchPeriod", "EndPeriod")  # issue 15: new products and phase-out
 
 
 @dataclass(frozen=True)
@@ -50,7 +51,8 @@ class CycleInputs:
     items : DataFrame
         tblItems indexed by Item (workbook order); numbers as floats (blank = NaN, an absent
         optional column such as Backlog too), Status in lower case (blank = ``active``),
-        Resource None when blank.
+        Resource and LikeItem None when blank, LaunchPeriod and EndPeriod timestamps (NaT when
+        blank or absent).
     actuals : DataFrame
         ``item, period, qty`` of the periods before the cycle start.
     adjustments, receipts, budget : DataFrame
@@ -62,6 +64,9 @@ class CycleInputs:
         tblHistory as ``cycle, kind, item, period, qty`` (empty when nothing was snapshot).
     periods : list of Timestamp
         The plan periods, ``Horizon`` of them from ``CycleStart``.
+    past_adjustments : DataFrame
+        tblAdjustmentHistory (the adjustments roll forward moved out), in the columns of
+        ``adjustments``; empty when the workbook has none.
     """
 
     settings: dict[str, Any]
@@ -73,6 +78,7 @@ class CycleInputs:
     budget: pd.DataFrame
     history: pd.DataFrame = field(default_factory=pd.DataFrame)
     periods: list[pd.Timestamp] = field(default_factory=list)
+    past_adjustments: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     @property
     def grid(self) -> PeriodGrid:
@@ -142,7 +148,7 @@ def _long(frame: pd.DataFrame, table: str, grid: PeriodGrid) -> pd.DataFrame:
     return read_long_table(frame, table, grid=grid, blank_qty="nan")
 
 
-def _items(frame: pd.DataFrame) -> pd.DataFrame:
+def _items(frame: pd.DataFrame, grid: PeriodGrid) -> pd.DataFrame:
     frame = frame.dropna(how="all")
     out = pd.DataFrame(index=pd.Index(frame["Item"].map(item_code), name="Item"))
     for column in ("Description", "Family", "Unit", "Resource", "Owner"):
@@ -154,6 +160,14 @@ def _items(frame: pd.DataFrame) -> pd.DataFrame:
             out[column] = _numbers(frame, column, "tblItems").to_numpy()
         else:
             out[column] = np.nan
+    like = frame["LikeItem"].map(item_code) if "LikeItem" in frame.columns else None
+    out["LikeItem"] = like.to_numpy() if like is not None else None
+    for column in OPTIONAL_ITEM_PERIODS:
+        parsed = pd.Series(pd.NaT, index=frame.index, dtype="datetime64[ns]")
+        if column in frame.columns:
+            given = frame[column][~frame[column].map(is_blank)]
+            parsed[given.index] = read_periods(given, grid, f"tblItems {column}")
+        out[column] = parsed.to_numpy()
     status = frame["Status"].map(_text).fillna("active").str.lower()
     out["Status"] = status.to_numpy()
     return out
@@ -168,7 +182,8 @@ def cycle_inputs(
     ----------
     raw : dict of str to DataFrame
         ``tblItems, tblActuals, tblAdjustments, tblReceipts, tblResources, tblBudget`` and
-        optionally ``tblHistory`` as :meth:`Book.read_table` returns them.
+        optionally ``tblHistory`` and ``tblAdjustmentHistory`` as :meth:`Book.read_table`
+        returns them.
     settings : dict
         Typed settings (:meth:`Book.settings`).
 
@@ -178,7 +193,7 @@ def cycle_inputs(
     """
     settings = dict(settings or {})
     grid = PeriodGrid(settings.setdefault("PeriodType", "Month"))
-    items = _items(raw["tblItems"])
+    items = _items(raw["tblItems"], grid)
     actuals = _long(raw["tblActuals"], "tblActuals", grid)
     start = settings.get("CycleStart")
     if start is None:
@@ -192,20 +207,7 @@ def cycle_inputs(
     periods = grid.range(start, int(settings["Horizon"]))
     actuals = actuals[actuals["period"] < start].reset_index(drop=True)
 
-    adj = raw["tblAdjustments"].dropna(how="all")
-    adjustments = pd.DataFrame(
-        {
-            "item": adj["Item"].map(item_code),
-            "family": adj["Family"].map(_text),
-            "period": _periods(adj, "Period", grid, "tblAdjustments"),
-            "qty": _numbers(adj, "Qty", "tblAdjustments"),
-            "percent": _numbers(adj, "Percent", "tblAdjustments"),
-            "type": adj["Type"].map(_text),
-            "owner": adj["Owner"].map(_text),
-            "comment": adj["Comment"].map(_text),
-        },
-        index=adj.index,
-    )
+    adjustments = _adjustments(raw["tblAdjustments"], grid, "tblAdjustments")
     receipts = _long(raw["tblReceipts"], "tblReceipts", grid)
     res = raw["tblResources"].dropna(how="all")
     resources = pd.Series(
@@ -233,7 +235,42 @@ def cycle_inputs(
         budget=budget,
         history=history,
         periods=periods,
+        past_adjustments=_past_adjustments(raw.get("tblAdjustmentHistory"), grid),
     )
+
+
+def _adjustments(frame: pd.DataFrame, grid: PeriodGrid, table: str) -> pd.DataFrame:
+    """tblAdjustments (or its history) as ``item, family, period, qty, percent, type, owner,
+    comment``."""
+    adj = frame.dropna(how="all")
+    return pd.DataFrame(
+        {
+            "item": adj["Item"].map(item_code),
+            "family": adj["Family"].map(_text),
+            "period": _periods(adj, "Period", grid, table),
+            "qty": _numbers(adj, "Qty", table),
+            "percent": _numbers(adj, "Percent", table),
+            "type": adj["Type"].map(_text),
+            "owner": adj["Owner"].map(_text),
+            "comment": adj["Comment"].map(_text),
+        },
+        index=adj.index,
+    )
+
+
+def _past_adjustments(frame: pd.DataFrame | None, grid: PeriodGrid) -> pd.DataFrame:
+    """tblAdjustmentHistory rows whose period parses and that name an item or a family (the
+    table is written by roll forward; a row typed by hand that does not read is skipped)."""
+    columns = ["item", "family", "period", "qty", "percent", "type", "owner", "comment"]
+    if frame is None or frame.dropna(how="all").empty:
+        return pd.DataFrame(columns=columns)
+    frame = frame.dropna(how="all")
+    frame = frame.assign(Period=parsed_periods(frame["Period"], grid.period_type))
+    frame = frame[frame["Period"].notna()]
+    for column in ("Qty", "Percent"):
+        frame = frame.assign(**{column: pd.to_numeric(frame[column], errors="coerce")})
+    out = _adjustments(frame, grid, "tblAdjustmentHistory")
+    return out[out["item"].notna() | out["family"].notna()]
 
 
 def parsed_periods(values: pd.Series, period_type: Any) -> pd.Series:

@@ -121,7 +121,7 @@ def _forecast(ctx: StepContext) -> StepResult:
     result = forecast_step(
         ctx.inputs, n_jobs=ctx.n_jobs, progress=ctx.progress, executor=ctx.executor
     )
-    return StepResult({"tblForecast": result.table, HOLDOUT: result.holdout})
+    return StepResult({"tblForecast": result.table, HOLDOUT: result.holdout}, list(result.notes))
 
 
 def _holdout(ctx: StepContext) -> StepResult:

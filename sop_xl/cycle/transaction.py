@@ -35,7 +35,8 @@ from sop_xl.workbook.start_steps import start_steps
 from sop_xl.workbook.validate import Problem, errors, validate
 
 INPUTS = ("tblItems", "tblActuals", "tblAdjustments", "tblReceipts", "tblResources", "tblBudget")
-"""The input tables every action reads (tblHistory too, when the workbook has it)."""
+"""The input tables every action reads (tblHistory and tblAdjustmentHistory too, when the
+workbook has them)."""
 SHOWN_PROBLEMS = 8  # problems named in a refusal
 
 Progress = Callable[[str, int, int], None]
@@ -174,6 +175,8 @@ def _read(
     raw = {name: session.read_table(name) for name in INPUTS}
     if session.has("tblHistory"):
         raw["tblHistory"] = session.read_table("tblHistory")
+    if session.has("tblAdjustmentHistory"):  # past events, taken out of the history
+        raw["tblAdjustmentHistory"] = session.read_table("tblAdjustmentHistory")
     try:
         session.inputs = cycle_inputs(raw, session.settings())
     except SopError as exc:  # what only typing the inputs finds (e.g. no cycle start at all)

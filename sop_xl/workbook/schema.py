@@ -90,8 +90,12 @@ class Rule:
     :mod:`~sop_xl.workbook.validate` checks every cell against it before a run, and
     :mod:`~sop_xl.workbook.builder` offers it in the template as Excel data validation (a
     drop-down list, or number bounds). A rule with ``choices`` is for text: one of them, in any
-    case. Any other rule is for numbers: a number (not text), within ``low`` and ``high`` where
-    they are given (ends included unless ``strict``). A blank cell is fine unless ``filled``.
+    case. A ``period`` rule is for a period: ``YYYY-MM`` (weeks ``YYYY-Www``) or the date of its
+    first day, not before the period in column ``not_before`` of the same row where both are
+    given. A ``refers`` rule is for text naming a row of another table (``tblItems.Item``),
+    not the row's own ``refers`` value. Any other rule is for numbers: a number (not text),
+    within ``low`` and ``high`` where they are given (ends included unless ``strict``). A blank
+    cell is fine unless ``filled``.
 
     Examples
     --------
@@ -107,6 +111,9 @@ class Rule:
     severity: Severity = "error"  # of a value outside; "warning": Excel asks, a run goes on
     label: str = ""  # how the validator's messages name the column; blank = the header
     message: str = ""  # validator message for a number outside, with {what} and {value}
+    period: bool = False  # a period (text or date), on the Settings PeriodType grid
+    not_before: str = ""  # a period rule: the column of the row it may not precede
+    refers: str = ""  # ``table.Column`` whose values this text must be one of (issue 15)
 
     def admits(self, value: Any) -> bool:
         """Whether ``value`` (a number, or a text for a rule with choices) keeps the rule."""
@@ -265,6 +272,10 @@ GIVEN_LEAD_TIME = Rule(
 )
 PERIOD_YEARS = (1900, 2199)  # a period outside these years is a date typo (pandas stops at 2262)
 MAX_GAP_YEARS = 10  # actuals further apart than this (no sales in between) are a date typo
+# issue 15: new products and phase-out
+LIKE_ITEM = Rule(refers="tblItems.Item")
+LAUNCH_PERIOD = Rule(period=True)
+END_PERIOD = Rule(period=True, not_before="LaunchPeriod")
 ITEM = C("Item", "text", 12, "Item code")
 FAMILY = C("Family", "text", 12, "Product family")
 PLAN_PERIOD = C("Period", "text", 9, "Plan period")
@@ -378,6 +389,31 @@ _TABLES = (
             AT_LEAST_0,
             required=False,
         ),
+        C(
+            "LikeItem",
+            "text",
+            11,
+            "A new item: the existing item whose launch and season it follows (blank = its "
+            "family's)",
+            LIKE_ITEM,
+            required=False,
+        ),
+        C(
+            "LaunchPeriod",
+            "period",
+            12,
+            "First period the item sells (YYYY-MM); its history starts there",
+            LAUNCH_PERIOD,
+            required=False,
+        ),
+        C(
+            "EndPeriod",
+            "period",
+            11,
+            "Phase-out: first period without demand (YYYY-MM); the forecast is 0 from it on",
+            END_PERIOD,
+            required=False,
+        ),
     ),
     _input(
         "tblActuals",
@@ -399,6 +435,15 @@ _TABLES = (
         C("ABC", "text", 6, "Value class"),
         C("XYZ", "text", 6, "Variability class"),
         C("HoldoutWAPE", "percent", 13, "Forecast error on the holdout periods (WAPE)"),
+        # issue 15, after DESIGN's fixed columns; optional: an older workbook's table lacks it
+        C(
+            "EventsRemoved",
+            "units",
+            13,
+            "Units of past events (new product, promotion, event adjustments) taken out of "
+            "the history before forecasting; blank = none",
+            required=False,
+        ),
         period_totals=True,
     ),
     _input(

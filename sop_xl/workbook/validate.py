@@ -5,9 +5,10 @@ column and the value seen. Errors stop a run (the file is left untouched); warni
 
 Rules: missing sheets, tables or columns; bad settings; every cell against the rule its column
 declares in :mod:`~sop_xl.workbook.schema` (a number, its bounds, its choices, whether it may be
-blank: the template offers the same rules as Excel data validation); unknown items in actuals,
-adjustments or receipts; duplicated (item, period); periods not on the period grid; unknown
-resources and families.
+blank: the template offers the same rules as Excel data validation; a period and the period it
+may not precede; an item another column refers to); unknown items in actuals, adjustments or
+receipts; duplicated (item, period); periods not on the period grid; unknown resources and
+families; an EndPeriod on an item whose Status is not eol (a warning).
 
 Dates that cannot be meant (:func:`_check_dates`), each an error naming its cell:
 
@@ -122,14 +123,88 @@ def _choices(frame: pd.DataFrame, column: schema.Column, report: _Collector) -> 
     return texts
 
 
-def _ruled(frame: pd.DataFrame, table: str, report: _Collector) -> dict[str, pd.Series]:
-    """Every column of ``table`` with a declared rule, checked: numbers, or texts with choices."""
-    out = {}
-    for column in schema.table(table).columns:
-        if column.rule is not None and column.name in frame.columns:  # optional may be absent
+def _ruled(
+    frame: pd.DataFrame, table: str, report: _Collector, period_type: str = "Month"
+) -> dict[str, pd.Series]:
+    """Every column of ``table`` with a declared rule, checked: numbers, texts with choices,
+    periods (and the period each may not precede), or texts referring to another table."""
+    out: dict[str, pd.Series] = {}
+    spec = schema.table(table)
+    for column in spec.columns:
+        if column.rule is None or column.name not in frame.columns:  # optional may be absent
+            continue
+        if column.rule.period:
+            out[column.name] = _rule_periods(frame, column, period_type, report)
+        elif column.rule.refers:
+            out[column.name] = _texts(frame, column.name)
+        else:
             check = _choices if column.rule.choices else _numbers
             out[column.name] = check(frame, column, report)
+    for column in spec.columns:
+        rule = column.rule
+        if rule is not None and rule.not_before and column.name in out and rule.not_before in out:
+            before = out[rule.not_before]
+            _in_order(before, out[column.name], rule.not_before, column.name, report, period_type)
     return out
+
+
+def _rule_periods(
+    frame: pd.DataFrame, column: schema.Column, period_type: str, report: _Collector
+) -> pd.Series:
+    """A period column of a rule (blanks allowed unless ``filled``) as timestamps, NaT where
+    blank or bad; what does not name a period is reported with the parser's message."""
+    rule = column.rule or schema.Rule()
+    out = pd.Series(pd.NaT, index=frame.index, dtype="datetime64[ns]")
+    first, last = schema.PERIOD_YEARS
+    for row, value in frame[column.name].items():
+        if is_blank(value):
+            if rule.filled:
+                report.add("error", row, column.name, value, f"{column.name} is blank")
+            continue
+        try:
+            parsed = parse_period(value, period_type, field=column.name)
+        except SopError as exc:
+            report.add("error", row, column.name, value, str(exc))
+            continue
+        if not first <= parsed.year <= last:
+            message = f"{column.name} must be in the years {first} to {last}; got {show(value)}"
+            report.add("error", row, column.name, value, message)
+            continue
+        out[row] = parsed
+    return out
+
+
+def _in_order(
+    earlier: pd.Series,
+    later: pd.Series,
+    first: str,
+    second: str,
+    report: _Collector,
+    period_type: str = "Month",
+) -> None:
+    """Report each row whose ``second`` period is before its ``first`` period."""
+    for row in later.index[(later < earlier).to_numpy(dtype=bool)]:
+        late, early = period_label(later[row], period_type), period_label(earlier[row], period_type)
+        report.add("error", row, second, late, f"{second} {late} is before {first} {early}")
+
+
+def _referred(
+    frame: pd.DataFrame, table: str, texts: dict[str, pd.Series], known: dict[str, set[str]],
+    report: _Collector,
+) -> None:  # fmt: skip
+    """Texts of ``refers`` rules that name no row of the table referred to, or their own row."""
+    for column in schema.table(table).columns:
+        rule = column.rule
+        if rule is None or not rule.refers or column.name not in texts:
+            continue
+        other, key = rule.refers.split(".")
+        if other == table and key in frame.columns:
+            own = _texts(frame, key)
+            for row in texts[column.name].index[texts[column.name] == own]:
+                message = f"{column.name} of {own[row]} is the item itself; name another item"
+                report.add("error", row, column.name, own[row], message)
+        if rule.refers in known:
+            _known(texts[column.name], known[rule.refers], column.name, other, report, column.name)
 
 
 def _periods(frame: pd.DataFrame, column: str, period_type: str, report: _Collector) -> pd.Series:
@@ -308,8 +383,9 @@ def validate(book: Book) -> list[Problem]:
         resources = _check_resources(frames["tblResources"], report("tblResources"))
     if "tblItems" in frames:
         items, families = _check_items(
-            frames["tblItems"], resources, report("tblItems"), "tblResources" in frames
-        )
+            frames["tblItems"], resources, report("tblItems"), "tblResources" in frames,
+            period_type,
+        )  # fmt: skip
     for name in ("tblActuals", "tblReceipts"):
         if name in frames:
             periods = _check_series(
@@ -341,7 +417,11 @@ def _check_resources(frame: pd.DataFrame, rep: _Collector) -> set[str]:
 
 
 def _check_items(
-    frame: pd.DataFrame, resources: set[str], rep: _Collector, check_resources: bool
+    frame: pd.DataFrame,
+    resources: set[str],
+    rep: _Collector,
+    check_resources: bool,
+    period_type: str = "Month",
 ) -> tuple[set[str], set[str]]:
     codes = _texts(frame, "Item")
     for row in codes[codes.isna()].index:
@@ -350,7 +430,19 @@ def _check_items(
     family = _texts(frame, "Family")
     for row in family[family.isna()].index:
         rep.add("error", row, "Family", None, f"item {codes[row]} has no Family")
-    ruled = _ruled(frame, "tblItems", rep)
+    ruled = _ruled(frame, "tblItems", rep, period_type)
+    _referred(frame, "tblItems", ruled, {"tblItems.Item": set(codes.dropna())}, rep)
+    if "EndPeriod" in ruled:
+        status = ruled["Status"].map(lambda v: (v or "active").lower())
+        for row in ruled["EndPeriod"].index[ruled["EndPeriod"].notna() & (status != "eol")]:
+            rep.add(
+                "warning",
+                row,
+                "EndPeriod",
+                period_label(ruled["EndPeriod"][row], period_type),
+                f"item {codes[row]} has an EndPeriod but Status {status[row]}: its forecast "
+                "ends, its production does not; set Status eol to phase it out",
+            )
     price, cost = ruled["UnitPrice"], ruled["UnitCost"]
     for row in price.index[(cost > price) & price.notna()]:
         rep.add(

@@ -6,9 +6,10 @@ schema spec and the new frame; :class:`~sop_xl.workbook.book.FileBook` (openpyxl
 
 :func:`plan_table` (rewrite a table) decides
 
-- the headers: the frame's columns (the schema's fixed headers must be there, then for a wide
-  table one text header per period), then the user's own columns (headers that are neither in
-  the frame, nor fixed, nor periods), kept at the right;
+- the headers: the frame's columns (the schema's fixed headers must be there, an optional one
+  only when the frame has it; then for a wide table one text header per period), then the
+  user's own columns (headers that are neither in the frame, nor fixed, nor periods), kept at
+  the right;
 - the body: one row per frame row (an empty frame keeps one blank row, as Excel does), every
   cell a :func:`~sop_xl.workbook.cellvalues.cell_value`: a blank, a number, a date, text (a
   plain ``str``, which stays text) or a :class:`Formula`. Every cell the table owns is in the
@@ -217,7 +218,7 @@ def plan_table(
     """
     name, columns = old.table, [str(c) for c in frame.columns]
     if spec is not None:
-        missing = [h for h in spec.headers if h not in columns]
+        missing = [c.name for c in spec.columns if c.required and c.name not in columns]
         if missing:
             raise SopError(f"cannot write {name}: the data has no column {missing[0]!r}")
     if len(set(columns)) != len(columns):
