@@ -1,8 +1,9 @@
 """The statistical forecast of a whole plan: which method forecasts which item, and how well.
 
 :func:`plan_forecasts` takes a :class:`ForecastJob` (the items' history grid and the cycle's
-forecast settings) and applies these rules; it is pure numpy/pandas on top of the batch
-forecaster (:func:`sop_xl.forecast.batch.forecast_frame`), with no workbook in sight.
+forecast settings) and applies these rules; it is pure numpy/pandas on top of the forecaster
+(:func:`sop_xl.forecast.forecast`) and the batch's task map
+(:func:`sop_xl.forecast.batch.map_tasks`), with no workbook in sight.
 
 - **Method**: the job's ``method`` (``auto`` picks per item, see :mod:`sop_xl.forecast.auto`)
   on the item's history, from its first actual to the last period of the grid (a period
