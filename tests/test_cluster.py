@@ -30,11 +30,14 @@ def scheduler():
 
 
 def forecast_tasks(dask_scheduler) -> int:
-    """Forecast groups the cluster has finished since it started."""
-    prefix = dask_scheduler.task_prefixes.get("forecast_group")
-    if prefix is None:
-        return 0
-    return sum(prefix.state_counts[state] for state in ("memory", "released", "forgotten"))
+    """Forecast groups the cluster has finished since it started (the batch forecaster's
+    ``forecast_group``, the cycle's ``forecast_items``)."""
+    done = 0
+    for name in ("forecast_group", "forecast_items"):
+        prefix = dask_scheduler.task_prefixes.get(name)
+        if prefix is not None:
+            done += sum(prefix.state_counts[s] for s in ("memory", "released", "forgotten"))
+    return done
 
 
 def set_setting(path: Path, key: str, value: str) -> None:

@@ -17,9 +17,10 @@ import math
 import os
 import sys
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -185,9 +186,40 @@ def process_pool(workers: int) -> ProcessPoolExecutor:
     )
 
 
-def _groups(n: int, workers: int, group_size: int | None) -> list[slice]:
-    size = group_size or max(10, min(200, math.ceil(n / (8 * max(workers, 1)))))
+def group_slices(
+    n: int, workers: int, group_size: int | None, *, per_worker: int = 8
+) -> list[slice]:
+    """Slices of ``n`` items in tasks of ``group_size`` (default: ``per_worker`` tasks per
+    worker, 10 to 200 items each)."""
+    size = group_size or max(10, min(200, math.ceil(n / (per_worker * max(workers, 1)))))
     return [slice(i, min(i + size, n)) for i in range(0, n, size)]
+
+
+def map_tasks(
+    function: Callable[[Any], Any],
+    tasks: Sequence[Any],
+    *,
+    n_jobs: int | None = None,
+    executor: Executor | None = None,
+) -> Iterator[Any]:
+    """``function`` over ``tasks``, results in the tasks' order as each arrives.
+
+    In this process with ``n_jobs=1`` and no executor; else on ``executor`` (e.g. a Dask
+    ``Client.get_executor()``) or on a local pool of ``n_jobs`` workers (None = all cores)
+    started for this map and shut down after it (:func:`process_pool`). ``function`` and the
+    tasks must pickle.
+    """
+    workers = n_jobs or os.cpu_count() or 1
+    if executor is None and workers == 1:
+        yield from map(function, tasks)
+        return
+    own = executor is None
+    pool = process_pool(min(workers, max(len(tasks), 1))) if own else executor
+    try:
+        yield from pool.map(function, tasks)
+    finally:
+        if own:
+            pool.shutdown(cancel_futures=True)
 
 
 def forecast_frame(
@@ -240,29 +272,13 @@ def forecast_frame(
     workers = n_jobs or os.cpu_count() or 1
     tasks = [
         Task(tuple(items[s]), tuple(histories[s]), horizon, method, season_length, level)
-        for s in _groups(len(items), workers, group_size)
+        for s in group_slices(len(items), workers, group_size)
     ]
     results: list = []
-    done = 0
-    if executor is None and workers == 1:
-        mapped = map(forecast_group, tasks)
-        for part in mapped:
-            results.extend(part)
-            done += len(part)
-            if progress:
-                progress(done, len(items))
-    else:
-        own = executor is None
-        pool = process_pool(workers) if own else executor
-        try:
-            for part in pool.map(forecast_group, tasks):
-                results.extend(part)
-                done += len(part)
-                if progress:
-                    progress(done, len(items))
-        finally:
-            if own:
-                pool.shutdown(cancel_futures=True)
+    for part in map_tasks(forecast_group, tasks, n_jobs=workers, executor=executor):
+        results.extend(part)
+        if progress:
+            progress(len(results), len(items))
     out = _to_frame(results, future, level is not None)
     out.attrs["freq"] = periods.freq  # to_wide labels the periods of this grid
     return out

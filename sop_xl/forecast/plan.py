@@ -1,8 +1,9 @@
 """The statistical forecast of a whole plan: which method forecasts which item, and how well.
 
 :func:`plan_forecasts` takes a :class:`ForecastJob` (the items' history grid and the cycle's
-forecast settings) and applies these rules; it is pure numpy/pandas on top of the batch
-forecaster (:func:`sop_xl.forecast.batch.forecast_frame`), with no workbook in sight.
+forecast settings) and applies these rules; it is pure numpy/pandas on top of the forecaster
+(:func:`sop_xl.forecast.forecast`) and the batch's task map
+(:func:`sop_xl.forecast.batch.map_tasks`), with no workbook in sight.
 
 - **Method**: the job's ``method`` (``auto`` picks per item, see :mod:`sop_xl.forecast.auto`)
   on the item's history, from its first actual to the last period of the grid (a period
@@ -26,22 +27,23 @@ forecaster (:func:`sop_xl.forecast.batch.forecast_frame`), with no workbook in s
   adjustment).
 - **Holdout accuracy**: the same method run on the history without its last ``holdout``
   periods, scored against them (WAPE = sum|F - A| / sum|A|); none when the item has fewer than
-  ``holdout`` + 6 periods. Both runs go to the batch forecaster in one call (the holdout series
-  are re-dated to end with the others, which leaves their values unchanged).
+  ``holdout`` + 6 periods. One task does all of an item's runs (holdout, challenger, whole
+  history), so that no stage waits for the slowest item of the one before
+  (:func:`forecast_items`); the tasks go to worker processes or a Dask cluster.
 """
 
 from __future__ import annotations
 
-import contextlib
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import Executor
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from sop_xl.forecast.batch import forecast_frame, process_pool
+from sop_xl.forecast import forecast
+from sop_xl.forecast.batch import group_slices, map_tasks
 from sop_xl.forecast.metrics import accuracy_by_item
 
 MIN_STAT_HISTORY = 6  # periods: a shorter history gets the family profile
@@ -49,7 +51,6 @@ MIN_HOLDOUT_FIT = 6  # periods left to fit on once the holdout is set aside
 PROFILE_PERIODS = 3  # last periods whose mean level a family profile carries forward
 CHALLENGER = "hw_add"
 CHALLENGER_MARGIN = 0.8  # the challenger wins below this share of auto's holdout error
-HOLDOUT_TAG = "\x1fholdout"  # no NUL: pandas hashes strings up to a NUL
 
 
 @dataclass(frozen=True)
@@ -177,125 +178,116 @@ def _short_label(method: str) -> str:
     return "combo" if method.startswith("combo") else method
 
 
-class _Progress:
-    """Adds up the series done over several batches for one ``progress(done, total)``."""
+@dataclass(frozen=True)
+class ItemGroup:
+    """What one worker needs to forecast a group of items by the module's rules.
 
-    def __init__(self, progress: Callable[[int, int], None] | None, total: int) -> None:
-        self.progress, self.total, self.before, self.last = progress, max(total, 1), 0, 0
-
-    def __call__(self, done: int, total: int) -> None:
-        self.last = done
-        if self.progress is not None:
-            self.progress(min(self.before + done, self.total), self.total)
-        if done >= total:
-            self.before, self.last = self.before + total, 0
-
-    def finish(self) -> None:
-        if self.progress is not None:
-            self.progress(self.total, self.total)
-
-
-@contextlib.contextmanager
-def _pool(n_jobs: int | None, executor: Executor | None = None) -> Iterator[dict]:
-    """forecast_frame options sharing one process pool (or the given executor) over the job's
-    batches."""
-    if executor is not None:
-        yield {"executor": executor}
-        return
-    workers = n_jobs or os.cpu_count() or 1
-    if workers == 1:
-        yield {"n_jobs": 1}
-        return
-    with process_pool(workers) as executor:  # workers die with this process
-        yield {"executor": executor, "n_jobs": workers}
-
-
-@dataclass(frozen=True, eq=False)
-class HoldoutBatch:
-    """What every batch of one job shares: the histories, the holdout and how to run.
+    Plain data, so that it pickles to a worker process or a Dask cluster; the flags are per
+    item.
 
     Attributes
     ----------
-    values : ndarray
-        The job's grid as floats, item x period.
-    rows : dict
-        Row of each item in ``values``.
-    length : Series
-        Periods of history per item (from its first actual).
-    periods : DatetimeIndex
-        The grid's periods.
-    holdout : int
-        Periods kept aside.
-    steps : int
-        Periods every batch forecasts (enough for the offset, the horizon and the holdout).
+    rows : tuple of int
+        Each item's row in the job's grid (returned with its results).
+    histories : tuple of ndarray
+        Each item's history from its first actual to the grid's last period [units/period].
+    measure : tuple of bool
+        Forecast the history without its last ``holdout`` periods (holdout accuracy).
+    challenge : tuple of bool
+        Check ``auto`` on the holdout against :data:`CHALLENGER` (items with ``measure``).
+    plan : tuple of bool
+        Forecast the whole history, by the method kept after the check.
+    method : str
     season : int
-    freq : str
-    options : dict
-        :func:`~sop_xl.forecast.batch.forecast_frame` options (the shared pool).
-    progress : callable
-        ``progress(done, total)`` of one batch.
+    holdout : int
+    steps : int
+        Periods every forecast covers (enough for the offset, the horizon and the holdout).
+    margin : float
+        :data:`CHALLENGER_MARGIN` (passed on, so that a worker uses the caller's value).
     """
 
-    values: np.ndarray
-    rows: dict[str, int]
-    length: pd.Series
-    periods: pd.DatetimeIndex
+    rows: tuple[int, ...]
+    histories: tuple[np.ndarray, ...]
+    measure: tuple[bool, ...]
+    challenge: tuple[bool, ...]
+    plan: tuple[bool, ...]
+    method: str
+    season: int
     holdout: int
     steps: int
-    season: int
-    freq: str
-    options: dict
-    progress: Callable[[int, int], None]
+    margin: float
 
-    def run(
-        self, method: str, full: list[str], held: list[str]
-    ) -> dict[tuple[str, bool], tuple[str, np.ndarray]]:
-        """Forecast the ``full`` histories and the ``held`` ones without their holdout, in one
-        batch: {(item, is_holdout): (method used, forecast of ``steps`` periods)}.
 
-        The holdout histories are re-dated to end with the others (the batch forecaster starts
-        every forecast after the last period of the table); their values are unchanged.
-        """
-        names, blocks, dates = [], [], []
-        for item in full:
-            n = int(self.length[item])
-            names.append(np.full(n, item, dtype=object))
-            blocks.append(self.values[self.rows[item], -n:])
-            dates.append(self.periods[-n:])
-        for item in held:
-            n = int(self.length[item]) - self.holdout
-            names.append(np.full(n, item + HOLDOUT_TAG, dtype=object))
-            blocks.append(self.values[self.rows[item], -(n + self.holdout) : -self.holdout])
-            dates.append(self.periods[-n:])
-        if not names:
-            return {}
-        long = pd.DataFrame(
-            {
-                "item": np.concatenate(names),
-                "period": np.concatenate([np.asarray(d) for d in dates]),
-                "qty": np.concatenate(blocks),
-            }
+@dataclass(frozen=True)
+class ItemForecast:
+    """One item's results from :func:`forecast_items` (forecasts over the group's steps)."""
+
+    row: int
+    holdout: np.ndarray | None  # the kept method's forecast of the history without its holdout
+    plan: np.ndarray | None  # the forecast of the whole history
+    method: str | None  # the method of ``plan``, as the forecaster reports it
+    series: int  # series forecast, for the progress count
+
+
+def forecast_items(group: ItemGroup) -> list[ItemForecast]:
+    """Forecast a group of items: per item the holdout, the check against the challenger and
+    then the whole history by the method kept, all in one task (no wait between the stages).
+
+    Each series is forecast on its own, as :func:`sop_xl.forecast.forecast` does, so the
+    grouping changes no number.
+    """
+    out = []
+    h, steps, season = group.holdout, group.steps, group.season
+    flags = zip(group.measure, group.challenge, group.plan, strict=True)
+    for row, y, (measure, challenge, plan) in zip(group.rows, group.histories, flags, strict=True):
+        held, kept, series = None, group.method, 0
+        if measure:
+            fit = forecast(y[:-h], steps, method=group.method, season_length=season)
+            held, series = fit.mean, 1
+            if challenge:
+                series += 1
+                if fit.method.startswith("combo"):  # auto chose its combination
+                    rival = forecast(y[:-h], steps, method=CHALLENGER, season_length=season).mean
+                    mine = np.abs(held[:h] - y[-h:]).sum()
+                    theirs = np.abs(rival[:h] - y[-h:]).sum()
+                    if theirs < group.margin * mine:
+                        held, kept = rival, CHALLENGER
+        mean = how = None
+        if plan:
+            fit = forecast(y, steps, method=kept, season_length=season)
+            mean, how, series = fit.mean, fit.method, series + 1
+        out.append(ItemForecast(row, held, mean, how, series))
+    return out
+
+
+def _item_groups(
+    job: ForecastJob, length: pd.Series, flags: dict[str, np.ndarray], workers: int
+) -> list[ItemGroup]:
+    """The items with work to do, the costliest first (so the last tasks are short), in
+    about sixteen groups per worker."""
+    series = flags["measure"].astype(int) + flags["challenge"] + flags["plan"]
+    todo = np.flatnonzero(series > 0)
+    todo = todo[np.argsort(-series[todo], kind="stable")]
+    values = job.grid.to_numpy(dtype=float)
+    n = length.to_numpy()
+    groups = []
+    for part in group_slices(len(todo), workers, None, per_worker=16):
+        rows = todo[part]
+        groups.append(
+            ItemGroup(
+                rows=tuple(int(r) for r in rows),
+                histories=tuple(np.array(values[r, -n[r] :]) for r in rows),  # contiguous copies
+                measure=tuple(bool(flags["measure"][r]) for r in rows),
+                challenge=tuple(bool(flags["challenge"][r]) for r in rows),
+                plan=tuple(bool(flags["plan"][r]) for r in rows),
+                method=job.method,
+                season=job.season,
+                holdout=job.holdout,
+                steps=max(job.offset + job.horizon, job.holdout),
+                margin=CHALLENGER_MARGIN,
+            )
         )
-        steps = self.steps
-        result = forecast_frame(
-            long,
-            steps,
-            method=method,
-            season_length=self.season,
-            freq=self.freq,
-            progress=self.progress,
-            **self.options,
-        )
-        forecasts = result["forecast"].to_numpy().reshape(-1, steps)
-        items = result["item"].to_numpy()[::steps]
-        used = result["method"].to_numpy()[::steps]
-        out = {}
-        for name, row, how in zip(items, forecasts, used, strict=True):
-            if name.endswith(HOLDOUT_TAG):
-                out[(name[: -len(HOLDOUT_TAG)], True)] = (str(how), row)
-            else:
-                out[(name, False)] = (str(how), row)
-        return out
+    return groups
 
 
 def plan_forecasts(
@@ -330,67 +322,36 @@ def plan_forecasts(
     ahead = job.offset + job.horizon
     length = grid.notna().sum(axis=1)
     stat_min = max(season, MIN_STAT_HISTORY)
-    stat_items = length.index[length >= stat_min]
-    holdout_items = length.index[(length >= holdout + MIN_HOLDOUT_FIT) & (holdout > 0)]
-    holdout_items = holdout_items.intersection(stat_items)
-    plan = not holdout_only
+    stat = (length >= stat_min).to_numpy()
+    measure = stat & (length >= holdout + MIN_HOLDOUT_FIT).to_numpy() & (holdout > 0)
     # by length: which items may meet the seasonal challenger (auto and 2 seasons of fit)
-    may_challenge = [
-        i
-        for i in holdout_items
-        if job.method == "auto" and season > 1 and length[i] - holdout >= 2 * season
-    ]
-    first_full = [i for i in stat_items if i not in set(may_challenge)] if plan else []
-    total = len(holdout_items) + len(first_full) + 2 * len(may_challenge) * (1 if plan else 0)
-    total += 0 if plan else len(may_challenge)
-    counter = _Progress(progress, total)
-    forecasts = pd.DataFrame(index=grid.index, columns=range(job.horizon), dtype=float)
+    challenge = measure & (job.method == "auto") & (season > 1)
+    challenge &= (length - holdout >= 2 * season).to_numpy()
+    flags = {"measure": measure, "challenge": challenge, "plan": stat & (not holdout_only)}
+    holdout_items = grid.index[measure]
+    workers = n_jobs or os.cpu_count() or 1
+    groups = _item_groups(job, length, flags, workers)
+    total = max(int(measure.sum() + challenge.sum() + flags["plan"].sum()), 1)
+    plan_fc = np.full((len(grid), job.horizon), np.nan)
+    hold_fc = np.full((len(grid), holdout), np.nan)
     methods = pd.Series("no history", index=grid.index, dtype=object)
-    hold_fc = pd.DataFrame(index=holdout_items, columns=range(holdout), dtype=float)
-
-    def keep(out: dict, holdout_methods: dict | None = None) -> None:
-        for (item, is_holdout), (how, row) in out.items():
-            if is_holdout:
-                hold_fc.loc[item] = row[:holdout]
-                if holdout_methods is not None:
-                    holdout_methods[item] = how
-            else:
-                forecasts.loc[item] = row[job.offset : ahead]
-                methods[item] = _short_label(how)
-
-    with _pool(n_jobs, executor) as options:
-        batch = HoldoutBatch(
-            values=grid.to_numpy(dtype=float),
-            rows={item: i for i, item in enumerate(grid.index)},
-            length=length,
-            periods=grid.columns,
-            holdout=holdout,
-            steps=max(ahead, holdout),
-            season=season,
-            freq=job.freq,
-            options=options,
-            progress=counter,
-        )
-        # 1. the method on every holdout, and on the full histories no challenger can take
-        used: dict[str, str] = {}
-        keep(batch.run(job.method, first_full, list(holdout_items)), used)
-        # 2. auto checked on the holdout against Holt-Winters (see the module docstring)
-        seasonal = [i for i in may_challenge if used.get(i, "").startswith("combo")]
-        winners: list[str] = []
-        if seasonal:
-            challenger = batch.run(CHALLENGER, [], seasonal)
-            actual = grid.loc[seasonal].to_numpy()[:, -holdout:]
-            for k, item in enumerate(seasonal):
-                mine = np.abs(hold_fc.loc[item].to_numpy(float) - actual[k]).sum()
-                theirs = np.abs(challenger[(item, True)][1][:holdout] - actual[k]).sum()
-                if theirs < CHALLENGER_MARGIN * mine:
-                    hold_fc.loc[item] = challenger[(item, True)][1][:holdout]
-                    winners.append(item)
-        # 3. the full histories of the challenged items, each by the method it kept
-        if plan and may_challenge:
-            keep(batch.run(job.method, [i for i in may_challenge if i not in set(winners)], []))
-            keep(batch.run(CHALLENGER, winners, []))
-    counter.finish()
+    used = methods.to_numpy().copy()
+    done = 0
+    for part in map_tasks(forecast_items, groups, n_jobs=workers, executor=executor):
+        for r in part:
+            if r.holdout is not None:
+                hold_fc[r.row] = r.holdout[:holdout]
+            if r.plan is not None:
+                plan_fc[r.row] = r.plan[job.offset : ahead]
+                used[r.row] = _short_label(r.method)
+            done += r.series
+        if progress is not None:
+            progress(min(done, total), total)
+    if progress is not None:
+        progress(total, total)
+    forecasts = pd.DataFrame(plan_fc, index=grid.index, columns=range(job.horizon))
+    methods = pd.Series(used, index=grid.index, dtype=object)
+    hold_fc = pd.DataFrame(hold_fc[measure], index=holdout_items, columns=range(holdout))
 
     # short histories: the family profile
     short = length.index[(length > 0) & (length < stat_min)]
