@@ -2,8 +2,7 @@
 
 Refuses (exit 1, one line, the file untouched) when the inputs have errors or the plan is
 missing, invalid or stale (run the cycle first). A second snapshot of the same cycle replaces
-    from sop_xl.cycle import snapshot
-    from sop_xl.workbook.book import edit_book
+its rows. With Settings ``Archive`` the plans also go to the plan archive (issue 14).
 """
 
 from __future__ import annotations
