@@ -411,3 +411,20 @@ def test_history_rows_that_name_no_cycle_period_or_quantity_are_skipped():
     assert history["cycle"].tolist() == [pd.Timestamp("2025-12-01"), pd.Timestamp("2025-11-01")]
     assert history["period"].tolist() == [pd.Timestamp("2026-01-01")] * 2
     assert history["qty"].tolist() == [110.0, 300.0]
+
+
+def test_a_resource_without_hours_shows_the_requirement_and_plans_nothing():
+    """R1 set to 0 hours (a line shut for the horizon): the plan makes nothing on it and the
+    capacity step reports the requirement's hours instead of refusing a load on 0 hours (it
+    did, computing a utilization for RequiredLoad)."""
+    inputs = make_inputs()
+    inputs.resources.loc["R1"] = 0.0
+    fc = forecast_step(inputs, n_jobs=1)
+    plan = supply_step(inputs, demand_step(inputs, fc.table).table, fc.table)
+    g = grids(plan.table)
+    assert g["Production"].loc[["A", "B"]].to_numpy().sum() == 0.0
+    table = capacity_step(inputs, plan.table).table.set_index(["Resource", "Measure"])
+    need = 0.5 * g["Required"].loc["A"] + 0.1 * g["Required"].loc["B"]
+    assert table.loc[("R1", "RequiredLoad"), LABELS].tolist() == pytest.approx(need.tolist())
+    assert table.loc[("R1", "OverloadHours"), LABELS].tolist() == pytest.approx(need.tolist())
+    assert table.loc[("R1", "Utilization"), LABELS].tolist() == [0.0] * 4

@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from sop_xl.cycle.inputs import CycleInputs, grid_of
-from sop_xl.supply import capacity_load
+from sop_xl.supply import capacity_load, resource_load
 from sop_xl.workbook.schema import CAPACITY_MEASURES
 
 NOISE_HOURS = 0.01
@@ -55,15 +55,15 @@ def capacity_step(inputs: CycleInputs, supply_table: pd.DataFrame) -> CapacityRe
     resource = items["Resource"].where(items["Resource"].isin(inputs.resources.index))
     hours = items["HoursPerUnit"].fillna(0.0)
 
-    def load_of(measure: str) -> pd.DataFrame:
-        made = grid_of(supply_table, "Item", labels, measure=measure)
-        if made.empty and measure == "Required":  # a plan written before issue 11
-            made = grid_of(supply_table, "Item", labels, measure="Production")
-        made = made.reindex(items.index).fillna(0.0).clip(lower=0.0)
-        return capacity_load(made, resource, hours, inputs.resources)
+    def made(measure: str) -> pd.DataFrame:
+        grid = grid_of(supply_table, "Item", labels, measure=measure)
+        if grid.empty and measure == "Required":  # a plan written before issue 11
+            grid = grid_of(supply_table, "Item", labels, measure="Production")
+        return grid.reindex(items.index).fillna(0.0).clip(lower=0.0)
 
-    plan = load_of("Production")
-    required = load_of("Required").xs("Load", level="Measure")
+    plan = capacity_load(made("Production"), resource, hours, inputs.resources)
+    # the requirement may need hours a resource lacks (even one with 0 hours): no utilization
+    required = resource_load(made("Required"), resource, hours, inputs.resources)
     available = plan.xs("Available", level="Measure")
     over = (required - available).clip(lower=0.0)
     blocks = {
@@ -84,11 +84,15 @@ def capacity_step(inputs: CycleInputs, supply_table: pd.DataFrame) -> CapacityRe
     notes = []
     short = blocks["OverloadHours"]
     if (short.to_numpy() > 0).any():
-        util = required / available.where(available > 0)
-        worst = util.stack().idxmax()
+        util = (required / available.where(available > 0)).stack()
+        if len(util):
+            worst = util.idxmax()
+            which = f"{worst[0]} in {worst[1]} at {util[worst]:.0%} of its hours"
+        else:  # only resources without hours are short
+            worst = short.stack().idxmax()
+            which = f"{worst[0]} in {worst[1]}, which has no hours"
         notes.append(
             f"the requirement needs {short.to_numpy().sum():,.0f} h more than available on "
-            f"{int((short > 0).any(axis=1).sum())} resource(s); the worst {worst[0]} in "
-            f"{worst[1]} at {util.at[worst]:.0%} of its hours"
+            f"{int((short > 0).any(axis=1).sum())} resource(s); the worst {which}"
         )
     return CapacityResult(table=table, notes=notes)

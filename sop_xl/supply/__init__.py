@@ -4,7 +4,7 @@ One item at a time (1-D series of periods, as Excel cells give them) or every it
 over the horizon in one call (DataFrames: one row per item, one column per period).
 """
 
-from sop_xl.supply.capacity import capacity_load, capacity_utilization
+from sop_xl.supply.capacity import capacity_load, capacity_utilization, resource_load
 from sop_xl.supply.production import ProductionPlan, production_plan, production_plan_table
 from sop_xl.supply.projection import days_of_supply, projected_inventory
 
@@ -16,4 +16,5 @@ __all__ = [
     "production_plan",
     "production_plan_table",
     "projected_inventory",
+    "resource_load",
 ]

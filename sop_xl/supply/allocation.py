@@ -26,6 +26,7 @@ floating-point residue). Items without a resource, or with 0 hours per unit, are
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -161,7 +162,7 @@ def prebuild_pass(
 def catch_up_pass(
     production: np.ndarray,
     target: np.ndarray,
-    flows: callable,
+    flows: Callable[[np.ndarray, int, np.ndarray], np.ndarray],
     allocator: Allocator,
     limit: np.ndarray,
     free: np.ndarray,

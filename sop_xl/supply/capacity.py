@@ -97,6 +97,45 @@ def capacity_load(
     >>> table.loc["R1"].values.tolist()
     [[90.0, 60.0], [100.0, 100.0], [0.9, 0.6]]
     """
+    hours, load = _resource_hours(production, resource, hours_per_unit, available)
+    resources, periods = available.index, production.columns
+
+    def where(i: int) -> str:
+        row, col = divmod(i, len(periods))
+        return f" for resource {show(resources[row])} in period {show(periods[col])}"
+
+    utilization = _utilization(load, hours, where)
+    stacked = np.stack([load, hours, utilization], axis=1).reshape(-1, len(periods))
+    index = pd.MultiIndex.from_product([resources, MEASURES], names=["Resource", "Measure"])
+    return pd.DataFrame(stacked, index=index, columns=periods)
+
+
+def resource_load(
+    production: pd.DataFrame,
+    resource: pd.Series,
+    hours_per_unit: Any,
+    available: pd.DataFrame | pd.Series,
+) -> pd.DataFrame:
+    """Hours per resource and period that ``production`` loads, whatever the hours available
+    (a requirement may need more than a resource has, even on a resource with 0 hours).
+
+    Parameters as :func:`capacity_load`; ``available`` gives the resources (its index) and is
+    checked the same way. Returns resources x periods [h].
+
+    Examples
+    --------
+    >>> production = pd.DataFrame([[100, 120]], index=["A"], columns=["M1", "M2"])
+    >>> resource_load(production, pd.Series({"A": "R1"}), 0.5, pd.Series({"R1": 0.0})).values
+    array([[50., 60.]])
+    """
+    _, load = _resource_hours(production, resource, hours_per_unit, available)
+    return pd.DataFrame(load, index=available.index, columns=production.columns)
+
+
+def _resource_hours(
+    production: pd.DataFrame, resource: pd.Series, hours_per_unit: Any, available: Any
+) -> tuple[np.ndarray, np.ndarray]:
+    """Available hours and load as resources x periods arrays (checked inputs)."""
     if not isinstance(production, pd.DataFrame):
         raise SopError("production must be a table with one row per item and one column per period")
     made = numbers(production, "production", minimum=0)
@@ -127,13 +166,4 @@ def capacity_load(
         )
     load = np.zeros(hours.shape)
     np.add.at(load, codes, made[filled] * rate[filled, None])
-    resources = available.index
-
-    def where(i: int) -> str:
-        row, col = divmod(i, len(periods))
-        return f" for resource {show(resources[row])} in period {show(periods[col])}"
-
-    utilization = _utilization(load, hours, where)
-    stacked = np.stack([load, hours, utilization], axis=1).reshape(-1, len(periods))
-    index = pd.MultiIndex.from_product([resources, MEASURES], names=["Resource", "Measure"])
-    return pd.DataFrame(stacked, index=index, columns=periods)
+    return hours, load

@@ -228,7 +228,7 @@ def point_utilization_chart(capacity_ws: Worksheet, capacity: Location) -> None:
     if old is None:
         return
     headers = capacity.headers
-    periods = [j for j, h in enumerate(headers) if _is_period(h)]
+    periods = [j for j, h in enumerate(headers) if is_period_label(h)]
     if not periods or "Measure" not in headers or "Resource" not in headers:
         return
     first, last = capacity.first_col + periods[0], capacity.first_col + periods[-1]
@@ -259,7 +259,3 @@ def _title_text(chart) -> str:
         return "".join(run.t for p in chart.title.tx.rich.p for run in (p.r or []))
     except AttributeError:
         return ""
-
-
-def _is_period(header) -> bool:
-    return is_period_label(header)
