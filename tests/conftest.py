@@ -12,6 +12,7 @@ import hashlib
 import os
 import shutil
 import sys
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,6 +32,18 @@ sys.path.insert(0, str(Path(__file__).parent))
 if os.environ.get("CI"):
     settings.register_profile("ci", derandomize=True, deadline=None)
     settings.load_profile("ci")
+
+# The forecast cache (sop_xl.forecast.cache): one folder per test run, shared by the xdist
+# workers and the CLI subprocesses they start, never the user's own cache. Tests that count
+# forecast tasks turn it off (SOP_XL_CACHE=0) or give it a folder of their own.
+_RUN = os.environ.get("PYTEST_XDIST_TESTRUNUID") or f"solo-{os.getpid()}"
+os.environ["SOP_XL_CACHE_DIR"] = str(Path(tempfile.gettempdir()) / f"sop-xl-test-cache-{_RUN}")
+
+
+def pytest_sessionfinish(session):
+    if not hasattr(session.config, "workerinput"):  # the controller (or a run without xdist)
+        shutil.rmtree(os.environ["SOP_XL_CACHE_DIR"], ignore_errors=True)
+
 
 # Start sheet dates of cycle 2026-01 (steps 1-5); the demo's decisions are dated 2025-12-17,
 # before step 1, so the meeting is step 5's start: 2 Jan -> 20 Jan = 18 days

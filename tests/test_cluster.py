@@ -20,6 +20,12 @@ from sop_xl.workbook import tables
 distributed = pytest.importorskip("distributed")
 
 
+@pytest.fixture(autouse=True)
+def no_forecast_cache(monkeypatch):
+    """Every forecast runs (on the cluster): none comes from the results cache."""
+    monkeypatch.setenv("SOP_XL_CACHE", "0")
+
+
 @pytest.fixture(scope="module")
 def scheduler():
     """A LocalCluster in this process: (its scheduler, its address)."""

@@ -35,6 +35,7 @@ import pandas as pd
 
 from sop_xl.cycle import baseline
 from sop_xl.cycle.inputs import CycleInputs, wide_table
+from sop_xl.forecast.cache import default_cache
 from sop_xl.forecast.plan import ForecastJob, plan_forecasts
 from sop_xl.forecast.segmentation import abc, demand_patterns, xyz
 from sop_xl.workbook import schema
@@ -120,9 +121,19 @@ def forecast_step(
         holdout=int(s["HoldoutPeriods"]),
         freq=inputs.freq,
     )
-    result = plan_forecasts(
-        job, n_jobs=n_jobs, progress=progress, holdout_only=not plan, executor=executor
-    )
+    store = default_cache()  # a rerun forecasts only the items whose task changed
+    try:
+        result = plan_forecasts(
+            job,
+            n_jobs=n_jobs,
+            progress=progress,
+            holdout_only=not plan,
+            executor=executor,
+            store=store,
+        )
+    finally:
+        if store is not None:
+            store.close()
     forecasts, methods = result.forecasts, result.methods
     if plan:  # young items on their launch curve, ended items at 0
         forecasts, methods = baseline.finish(inputs, base, job, result)

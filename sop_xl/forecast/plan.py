@@ -38,12 +38,14 @@ import os
 from collections.abc import Callable
 from concurrent.futures import Executor
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from sop_xl.forecast import forecast
-from sop_xl.forecast.batch import group_slices, map_tasks
+from sop_xl.forecast.batch import group_slices
+from sop_xl.forecast.cache import map_cached
 from sop_xl.forecast.metrics import accuracy_by_item
 
 MIN_STAT_HISTORY = 6  # periods: a shorter history gets the family profile
@@ -182,8 +184,8 @@ def _short_label(method: str) -> str:
 class ItemGroup:
     """What one worker needs to forecast a group of items by the module's rules.
 
-    Plain data, so that it pickles to a worker process or a Dask cluster; the flags are per
-    item.
+    Plain data, so that it pickles to a worker process or a Dask cluster. Every tuple field
+    holds one value per item (:mod:`sop_xl.forecast.cache` splits groups by them).
 
     Attributes
     ----------
@@ -297,6 +299,7 @@ def plan_forecasts(
     progress: Callable[[int, int], None] | None = None,
     holdout_only: bool = False,
     executor: Executor | None = None,
+    store: Any | None = None,
 ) -> ForecastPlan:
     """Forecast every item of ``job`` by the rules of the module docstring.
 
@@ -313,6 +316,9 @@ def plan_forecasts(
     executor : concurrent.futures.Executor or None, keyword-only
         Where the batches run instead of a local pool, e.g. a Dask cluster's
         (:func:`sop_xl.forecast.cluster.cluster_executor`).
+    store : diskcache.Cache or None, keyword-only
+        Results of earlier runs (:mod:`sop_xl.forecast.cache`): an item whose task is stored
+        is not forecast again. None = forecast every item.
 
     Returns
     -------
@@ -337,7 +343,8 @@ def plan_forecasts(
     methods = pd.Series("no history", index=grid.index, dtype=object)
     used = methods.to_numpy().copy()
     done = 0
-    for part in map_tasks(forecast_items, groups, n_jobs=workers, executor=executor):
+    parts = map_cached(forecast_items, groups, store=store, n_jobs=workers, executor=executor)
+    for part in parts:
         for r in part:
             if r.holdout is not None:
                 hold_fc[r.row] = r.holdout[:holdout]
