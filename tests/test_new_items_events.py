@@ -253,3 +253,17 @@ def test_clean_history_inverts_the_demand_rule():
     out = clean_history(grid, events, pd.Series({"x": "F", "y": "F"}))
     assert out.grid.to_numpy().tolist() == [[100.0, 120.0, 0.0], [45.0, 40.0, 0.0]]
     assert out.removed.to_numpy().tolist() == [[0.0, 50.0, 0.0], [0.0, 10.0, 0.0]]
+
+
+def test_sales_before_the_launch_period_are_named_in_the_log():
+    """Pilot sales of 5 and 7 in 2025-06/07 before a 2025-09 launch leave the history (the
+    forecast learns from the launch on), and the Log says so: 12 units in 2 periods."""
+    items = [_item("A", "F1"), _item("S", "F1", "new", LaunchPeriod="2025-09")]
+    actuals = _actuals("A", [100] * 24, HISTORY) + _actuals(
+        "S", [5, 7, 0, 80, 113, 149, 173], HISTORY[-7:]
+    )
+    result = forecast_step(_inputs(items, actuals), n_jobs=1)
+    assert any(
+        "before the LaunchPeriod" in note and "1 item(s): S 12 units in 2 period(s)" in note
+        for note in result.notes
+    ), result.notes

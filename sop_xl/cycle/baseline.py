@@ -84,10 +84,10 @@ def baseline(inputs: CycleInputs, grid: pd.DataFrame) -> Baseline:
         start=_columns(grid.columns[0], launch.reindex(grid.index), inputs.freq),
     )
     launched = since_launch(grid, launches.start)
+    notes = _prelaunch_notes(grid, launched)
     events = past_events(inputs)
     cleaned = clean_history(launched, events, items["Family"])
     removed = cleaned.removed.sum(axis=1)
-    notes = []
     if (removed != 0).any():
         changed = removed[removed != 0]
         shown = ", ".join(f"{i} {q:+,.0f}" for i, q in (-changed).head(5).items())
@@ -97,6 +97,25 @@ def baseline(inputs: CycleInputs, grid: pd.DataFrame) -> Baseline:
             f"of {len(changed)} item(s): {shown}{more} units (tblForecast EventsRemoved)"
         )
     return Baseline(grid=cleaned.grid, launches=launches, removed=removed, notes=notes)
+
+
+def _prelaunch_notes(grid: pd.DataFrame, launched: pd.DataFrame) -> list[str]:
+    """A Log note naming the items whose sales before their LaunchPeriod are left out of the
+    history (pilot or pre-series sales: the forecast learns from the launch on)."""
+    before = grid.where(launched.isna() & grid.notna())
+    units = before.abs().sum(axis=1)
+    periods = (before.fillna(0.0) != 0).sum(axis=1)
+    dropped = units[units > 0]
+    if dropped.empty:
+        return []
+    shown = ", ".join(
+        f"{i} {units[i]:,.0f} units in {periods[i]} period(s)" for i in dropped.index[:5]
+    )
+    more = f" and {len(dropped) - 5} more" if len(dropped) > 5 else ""
+    return [
+        f"sales before the LaunchPeriod are left out of the forecast history of "
+        f"{len(dropped)} item(s): {shown}{more} (tblItems LaunchPeriod)"
+    ]
 
 
 def finish(
