@@ -37,6 +37,9 @@ from sop_xl.workbook import schema
 from sop_xl.workbook.book import new_book, open_book
 from sop_xl.workbook.fill import fill_inputs
 
+# cold runs: every item is forecast, none comes from the results cache (sop_xl.forecast.cache)
+os.environ["SOP_XL_CACHE"] = "0"
+
 FAMILIES = {  # family: (resource, price range, season peak month, amplitude)
     "Garden": ("MOULD", (10, 90), 6, 0.6),
     "Heating": ("ASSY", (40, 250), 12, 0.6),
