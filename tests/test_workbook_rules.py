@@ -129,6 +129,12 @@ def test_template_offers_the_declared_rule(template, table, column):
     ref = ws.tables[table].ref.split(":")[0]
     col = ws[ref].column + spec.headers.index(column.name)
     letter, first = get_column_letter(col), ws[ref].row + 1
+    if rule.refers:  # a drop-down of the other table's column; it warns, never blocks
+        dv = _validation_at(ws, f"{letter}{first}")
+        table_name, name = rule.refers.split(".")
+        assert dv.type == "list" and dv.formula1 == f'INDIRECT("{table_name}[{name}]")'
+        assert dv.errorStyle == "warning"
+        return
     if rule.choices:
         dv = _validation_at(ws, f"{letter}{first}")
         assert dv.type == "list" and dv.formula1 == '"' + ",".join(rule.choices) + '"'

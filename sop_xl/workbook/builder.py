@@ -145,10 +145,26 @@ def _col_range(loc: Location, header: str, rows: int = ROW_SPAN) -> str:
 def _validation(ws: Worksheet, rule: schema.Rule, sqref: str, what: str) -> None:
     """Offer ``rule`` (see :class:`~sop_xl.workbook.schema.Rule`) on the cells ``sqref``.
 
-    Choices become a drop-down list, bounds a number check; a rule with neither adds nothing.
-    A ``warning`` rule lets the user keep the value after a question, as the validator does.
+    Choices become a drop-down list, bounds a number check; a rule that refers to another
+    table's column (``tblItems.Item``) a drop-down of that column, through INDIRECT, because
+    Excel's list source takes no structured reference directly; this one only warns, so a
+    spreadsheet that cannot resolve it never blocks typing. A rule with none of these adds
+    nothing. A ``warning`` rule lets the user keep the value after a question, as the
+    validator does.
     """
-    if rule.choices:
+    style = "stop" if rule.severity == "error" else "warning"
+    if rule.refers:
+        table, column = rule.refers.split(".")
+        options = {
+            "type": "list",
+            "formula1": f'INDIRECT("{table}[{column}]")',
+            "errorTitle": f"Not a known {what}",
+            "error": f"{what} names a row of {table}'s {column} column",
+            "promptTitle": what,
+            "prompt": f"One of {table}'s {column} values, or blank",
+        }
+        style = "warning"
+    elif rule.choices:
         choices = ", ".join(rule.choices)
         options = {
             "type": "list",
@@ -166,7 +182,6 @@ def _validation(ws: Worksheet, rule: schema.Rule, sqref: str, what: str) -> None
             "errorTitle": f"Check {what}",
             "error": f"{what} must be a number {rule.bounds}",
         }
-    style = "stop" if rule.severity == "error" else "warning"
     dv = DataValidation(allow_blank=True, showErrorMessage=True, errorStyle=style, **options)
     dv.add(sqref)
     ws.add_data_validation(dv)
