@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -159,12 +160,12 @@ def test_cycle_with_a_duckdb_archive_gives_the_outputs_of_the_history_sheet(
     set_settings(archived, Archive="plans.duckdb")
     record_january(archived)
     calls = []
-    real = archive_module.Archive.lag_sums
+    real = archive_module.Archive.lags_sums
     monkeypatch.setattr(
-        archive_module.Archive, "lag_sums", lambda *a, **k: calls.append(k) or real(*a, **k)
+        archive_module.Archive, "lags_sums", lambda *a, **k: calls.append(k) or real(*a, **k)
     )
     run_cycle(open_book(archived), n_jobs=1)
-    assert [c["lag"] for c in calls] == [1, 3]  # lag accuracy came from SQL
+    assert [list(c["lags"]) for c in calls] == [[1, 3]]  # lag accuracy came from SQL
     found = differences(capture(sheet), capture(archived))
     # the Settings sheet is an input; tblHistory holds the same one cycle in both
     assert found == [], "\n".join(found)
@@ -178,6 +179,10 @@ def test_cycle_with_a_duckdb_archive_gives_the_outputs_of_the_history_sheet(
     set_settings(archived, HistoryCycles=1)
     run_cycle(open_book(archived), n_jobs=1)
     first = snapshot(open_book(archived))
+    with open_archive(str(tmp_path / "plans.duckdb")) as archive:  # its own Log row went along
+        log = archive._frame("SELECT action, messages FROM log WHERE plan = 'plan.xlsx'")
+    assert log.iloc[-1].tolist() == ["snapshot", first.message]
+    assert len(log) == len(open_book(archived).read_table("tblLog"))
     second = snapshot(open_book(archived))
     assert "replaced the earlier snapshot of 2026-02" in second.message
     history = open_book(archived).read_table("tblHistory")
@@ -190,7 +195,7 @@ def test_cycle_with_a_duckdb_archive_gives_the_outputs_of_the_history_sheet(
         stored = archive.history("plan.xlsx")
         assert (stored["cycle"] == "2026-02-01").sum() == first.rows == len(history)
         log = archive._frame("SELECT action FROM log WHERE plan = 'plan.xlsx'")
-        assert "snapshot" in set(log["action"])  # the first snapshot's Log row, with the second
+        assert log["action"].tolist()[-2:] == ["snapshot", "snapshot"]
 
     # export from the archive, import into another archive: the same rows
     out = tmp_path / "history.parquet"
@@ -285,3 +290,101 @@ def test_kill_9_inside_a_snapshot_leaves_the_archive_as_it_was(location, tmp_pat
     with open_archive(location) as archive:
         after = archive.history(plan)
     pd.testing.assert_frame_equal(after, kept)
+
+
+# ----------------------------------------------------------------------------------------------
+# errors: one line naming Settings Archive and its value (password masked)
+# ----------------------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "value, message",
+    [
+        ("postgresql://ann:secret@localhost:1/plans",
+         r"^Settings Archive 'postgresql://ann:\*\*\*@localhost:1/plans': no PostgreSQL server "
+         r"answers at localhost:1 \(connection refused\)$"),
+        ("postgresql://ann:secret@localhost:abc/plans",
+         r"^Settings Archive 'postgresql://ann:\*\*\*@localhost:abc/plans': not a valid URL"),
+        ("postgresql://ann@localhost/plans?colour=blue",
+         r"^Settings Archive 'postgresql://ann@localhost/plans\?colour=blue': invalid URI query "
+         r"parameter: \"colour\"$"),
+        ("missing/plans.duckdb", r"^Settings Archive 'missing/plans.duckdb': the folder .*missing "
+         r"does not exist$"),
+        ("text.duckdb", r"^Settings Archive 'text.duckdb': The file .*text.duckdb\" exists, but "
+         r"it is not a valid DuckDB database file!$"),
+        (".", r"^Settings Archive '.': .* is a folder; give a file name such as plans.duckdb$"),
+    ],
+)  # fmt: skip
+def test_an_archive_that_cannot_be_opened_is_refused_in_one_line(value, message, tmp_path):
+    (tmp_path / "text.duckdb").write_text("not a database")
+    with pytest.raises(archive_module.SopError, match=message) as caught:
+        open_archive(value, tmp_path)
+    assert "secret" not in str(caught.value) and "\n" not in str(caught.value)
+
+
+def test_a_file_without_permission_is_refused_in_one_line(tmp_path, monkeypatch):
+    """DuckDB's message for a file the user may not write (root may write anything, so the
+    error is the one DuckDB raises, given by a stand-in)."""
+    import duckdb
+
+    def refuse(path, *args, **kwargs):
+        raise duckdb.IOException(f'IO Error: Cannot open file "{path}": Permission denied')
+
+    monkeypatch.setattr(duckdb, "connect", refuse)
+    with pytest.raises(archive_module.SopError,
+                       match=r"^Settings Archive 'plans.duckdb': Cannot open file .*plans.duckdb\": "
+                             r"Permission denied$"):  # fmt: skip
+        open_archive("plans.duckdb", tmp_path)
+
+
+def test_a_wrong_password_is_refused_without_showing_it():
+    url = postgres_url()
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    wrong = url.replace(f":{parts.password}@", ":wrong-one@") if parts.password else url
+    if wrong == url:
+        pytest.skip("the test URL has no password")
+    with pytest.raises(archive_module.SopError,
+                       match=r"^Settings Archive 'postgresql://[^:]+:\*\*\*@.*': password "
+                             r"authentication failed for user"):  # fmt: skip
+        open_archive(wrong)
+
+
+def test_a_database_error_while_in_use_names_the_archive(tmp_path):
+    from sop_xl.cycle.records import plan_archive
+
+    settings = {"Archive": "plans.duckdb"}
+    with pytest.raises(archive_module.SopError,
+                       match=r"^Settings Archive 'plans.duckdb': Table with name nowhere does not "
+                             r"exist!"):  # fmt: skip
+        with plan_archive(settings, tmp_path / "plan.xlsx") as archive:
+            archive._execute("SELECT * FROM nowhere")
+    with pytest.raises(ZeroDivisionError):  # not a database error: left as it is
+        with plan_archive(settings, tmp_path / "plan.xlsx"):
+            1 / 0  # noqa: B018
+
+
+def test_cli_and_macro_report_an_unreachable_archive_in_one_line(
+    finished_demo, tmp_path, capsys, shared_remote_book, demo_unrun_file
+):
+    from sop_xl import macros
+    from sop_xl.cycle.records import plan_archive
+
+    url = "postgresql://planner:secret@localhost:1/plans"
+    set_settings(finished_demo, Archive=url)
+    before = finished_demo.read_bytes()
+    shown = r"Settings Archive 'postgresql://planner:\*\*\*@localhost:1/plans': no PostgreSQL"
+    assert main(["snapshot", str(finished_demo)]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "secret" not in err[0], err
+    assert re.match(rf"sop-xl: error: (cannot snapshot: )?{shown}", err[0]), err[0]
+    assert main(["archive", str(finished_demo), "--export", str(tmp_path / "h.parquet")]) == 1
+    assert re.match(rf"sop-xl: error: {shown}", capsys.readouterr().err)
+    assert finished_demo.read_bytes() == before
+
+    def work(live):  # what the Snapshot button's work meets first with this Settings Archive
+        with plan_archive({"Archive": url}, live.location()):
+            pass
+
+    result = macros._run(shared_remote_book(demo_unrun_file), "snapshot cycle", work)
+    assert not result.ok and "secret" not in result.message
+    assert re.match(rf"snapshot cycle stopped: {shown}", result.message), result.message

@@ -76,6 +76,28 @@ def test_a_few_errors_widen_the_stock_like_students_t():
     assert few / many == pytest.approx(2.015 / 1.645, rel=0.01)
 
 
+def test_the_spread_has_the_degrees_of_freedom_of_its_fit():
+    """spread_dof against a direct check: refit the forecast module's own estimator
+    (HorizonErrors.over) to independent normal errors on the same origins, 800 times (another
+    seed), and take 2 E[V]^2 / Var[V] of the fitted variance over L + R = 3."""
+    import dataclasses
+
+    from sop_xl.inventory.uncertainty import spread_dof
+
+    errors = forecast_errors(np.random.default_rng(3).normal(100, 20, 80), 3, method="ses")
+    seen = np.isfinite(errors.errors)
+    rng = np.random.default_rng(99)
+    fitted = []
+    for _ in range(800):
+        draw = np.where(seen, rng.standard_normal(seen.shape), np.nan)
+        fitted.append(dataclasses.replace(errors, errors=draw).over(3) ** 2)
+    direct = 2 * np.mean(fitted) ** 2 / np.var(fitted)
+    assert errors.dof(3) == 5  # origins that saw all 3 steps
+    assert spread_dof(errors, 3) == pytest.approx(direct, rel=0.12)
+    assert spread_dof(errors, 3) == pytest.approx(6.0, abs=0.3)
+    assert spread_dof(Summed(30.0, 5), 3) == 5  # a double without a table keeps its dof
+
+
 def test_lead_time_variability_adds_as_before():
     # sqrt(30^2 + (100 * 0.4)^2) = 50 (the formula of policy.lead_time_demand_sd)
     assert lead_time_sigma(Summed(30.0), 100, 2, lead_time_sd=0.4, review_period=1) == 50.0

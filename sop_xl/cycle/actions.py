@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -47,7 +48,9 @@ from openpyxl.utils import get_column_letter
 
 from sop_xl.cycle.inputs import CycleInputs, grid_of, parsed_periods
 from sop_xl.cycle.records import (
+    LOG_COLUMNS,
     kept_cycles,
+    log_row,
     plan_archive,
     plan_name,
     typed_history,
@@ -291,6 +294,7 @@ def snapshot(book: Book, *, save: bool = True) -> RecordResult:
     """
 
     def work(session: Session) -> tuple[Planned, str]:
+        began = time.perf_counter()
         _require(session, (*PLAN_TABLES, "tblHistory", "tblLog"), "snapshot")
         inputs = session.typed()
         with plan_archive(inputs.settings, session.location()) as archive:
@@ -309,7 +313,7 @@ def snapshot(book: Book, *, save: bool = True) -> RecordResult:
         history = session.read_table("tblHistory")
         same = parsed_periods(history["Cycle"], inputs.period_type) == inputs.periods[0]
         if inputs.settings.get("Archive"):
-            return _to_archive(session, inputs, history, same, rows), cycle
+            return _to_archive(session, inputs, history, same, rows, began), cycle
         left = len(history) - int(same.sum())
         room = EXCEL_ROWS - session.locate("tblHistory").header_row
         if left + len(rows) > room:
@@ -351,35 +355,21 @@ def _to_archive(
     history: pd.DataFrame,
     same: pd.Series,
     rows: pd.DataFrame,
+    began: float,
 ) -> Planned:
     """Snapshot into the plan archive (Settings Archive; :mod:`sop_xl.cycle.records`).
 
     One database transaction stores this cycle's rows (replacing an earlier snapshot of it),
-    the History sheet's older cycles the archive lacks, and the workbook's adjustment history
-    and Log; then the sheet keeps the last HistoryCycles cycles. The archive is written before
-    the workbook is saved: a failed save leaves a snapshot that the next one replaces.
+    the History sheet's older cycles the archive lacks, the workbook's adjustment history and
+    its Log with this snapshot's own row (its Seconds count up to the archive write; the
+    workbook's row, written after, has the whole, and the next snapshot's Log replaces it);
+    then the sheet keeps the last HistoryCycles cycles. The archive is written before the
+    workbook is saved: a failed save leaves a snapshot that the next one replaces.
     """
     period_type = inputs.period_type
     columns = ["Cycle", "SnapshotTime", "Kind", "Item", "Period", "Qty"]
     earlier = history.loc[~same, columns]
     plan = plan_name(session.location())
-    adjustments = (
-        session.read_table("tblAdjustmentHistory") if session.has("tblAdjustmentHistory") else None
-    )
-    with plan_archive(inputs.settings, session.location()) as archive:
-        assert archive is not None
-        known = set(archive.cycles(plan))
-        older = typed_history(earlier, period_type)
-        older = older[~older["cycle"].isin(known)]
-        new = typed_history(rows, period_type)
-        stored = archive.snapshot(
-            plan,
-            pd.concat([older, new], ignore_index=True) if len(older) else new,
-            freq=inputs.freq,
-            adjustments=adjustments,
-            log=session.read_table("tblLog"),
-        )
-        where = archive.where
     keep = kept_cycles(inputs.settings)
     sheet = pd.concat([earlier, rows], ignore_index=True) if len(earlier) else rows
     cycles = parsed_periods(sheet["Cycle"], period_type)
@@ -391,13 +381,32 @@ def _to_archive(
             f"cannot snapshot: History would hold {len(sheet):,} rows, more than the {room:,} "
             f"an Excel sheet has room for; set HistoryCycles in Settings lower (now {keep})"
         )
-    message = (
-        f"cycle {inputs.labels[0]}: {len(rows):,} rows to the archive {where} (plan {plan}"
-        + (f"; with {len(older):,} rows of earlier cycles" if len(older) else "")
-        + f"); History keeps the last {len(recent)} cycle(s)"
+    adjustments = (
+        session.read_table("tblAdjustmentHistory") if session.has("tblAdjustmentHistory") else None
     )
-    if same.any():
-        message += f"; replaced the earlier snapshot of {inputs.labels[0]}"
+    with plan_archive(inputs.settings, session.location()) as archive:
+        assert archive is not None
+        known = set(archive.cycles(plan))
+        older = typed_history(earlier, period_type)
+        older = older[~older["cycle"].isin(known)]
+        new = typed_history(rows, period_type)
+        message = (
+            f"cycle {inputs.labels[0]}: {len(rows):,} rows to the archive {archive.where} (plan "
+            f"{plan}" + (f"; with {len(older):,} rows of earlier cycles" if len(older) else "")
+            + f"); History keeps the last {len(recent)} cycle(s)"
+        )  # fmt: skip
+        if same.any():
+            message += f"; replaced the earlier snapshot of {inputs.labels[0]}"
+        stored = len(new) + len(older)
+        log = session.read_table("tblLog").reindex(columns=LOG_COLUMNS).dropna(how="all")
+        own = log_row("snapshot", stored, time.perf_counter() - began, message)
+        archive.snapshot(
+            plan,
+            pd.concat([older, new], ignore_index=True) if len(older) else new,
+            freq=inputs.freq,
+            adjustments=adjustments,
+            log=pd.concat([log, own], ignore_index=True) if len(log) else own,
+        )
     writes = Writes(tables={"tblHistory": sheet})
     return Planned(writes, stored, message)
 

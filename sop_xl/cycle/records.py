@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import datetime as dt
+import getpass
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -29,7 +31,14 @@ from sop_xl.cycle.transaction import Planned, Session, Writes, transact
 from sop_xl.errors import SopError
 from sop_xl.periods import PeriodGrid
 from sop_xl.records.accuracy import LAGS
-from sop_xl.records.archive import HISTORY_COLUMNS, Archive, open_archive
+from sop_xl.records.archive import (
+    HISTORY_COLUMNS,
+    LOG_COLUMNS,
+    Archive,
+    archive_error,
+    is_database_error,
+    open_archive,
+)
 from sop_xl.workbook.book import Book
 
 DEFAULT_CYCLES = 3
@@ -47,14 +56,42 @@ def plan_name(location: Path | None) -> str:
 
 @contextlib.contextmanager
 def plan_archive(settings: dict[str, Any], location: Path | None) -> Iterator[Archive | None]:
-    """The open archive of Settings ``Archive`` (None when blank), closed after the block."""
+    """The open archive of Settings ``Archive`` (None when blank), closed after the block.
+
+    A database error inside the block (the server gone, the disk full, no right to write)
+    becomes one line naming Settings Archive and its value (:func:`archive_error`), for the
+    CLI and the macros alike.
+    """
     where = str(settings.get("Archive") or "").strip()
     if not where:
         yield None
         return
     folder = location.parent if location is not None else None
     with open_archive(where, folder) as archive:
-        yield archive
+        try:
+            yield archive
+        except Exception as exc:
+            if is_database_error(exc):
+                raise archive_error(where, exc) from None
+            raise
+
+
+def log_row(action: str, rows: int, seconds: float, messages: str) -> pd.DataFrame:
+    """One tblLog row as :meth:`~sop_xl.workbook.book.FileBook.log` writes it (Time, User,
+    Action, Rows, Seconds, Messages), for the archive's copy of the Log."""
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):  # no login name (containers)
+        user = ""
+    row = {
+        "Time": dt.datetime.now().replace(microsecond=0).isoformat(sep=" "),
+        "User": user,
+        "Action": action,
+        "Rows": int(rows),
+        "Seconds": round(float(seconds), 2),
+        "Messages": " ".join(str(messages).split())[:2000],
+    }
+    return pd.DataFrame([row], columns=LOG_COLUMNS)
 
 
 def kept_cycles(settings: dict[str, Any]) -> int:
@@ -106,9 +143,8 @@ def with_archive_history(
 
 def archive_lag_sums(archive: Archive, plan: str, inputs: CycleInputs) -> dict[int, pd.DataFrame]:
     """Per-item lag accuracy sums for each lag of :data:`~sop_xl.records.accuracy.LAGS`."""
-    return {
-        lag: archive.lag_sums(plan, inputs.actuals, lag=lag, freq=inputs.freq).frame for lag in LAGS
-    }
+    sums = archive.lags_sums(plan, inputs.actuals, lags=LAGS, freq=inputs.freq)
+    return {lag: sums[lag].frame for lag in LAGS}
 
 
 def history_records(

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sop_xl.errors import SopError
-from sop_xl.inventory.uncertainty import gamma_safety_stock
+from sop_xl.inventory.uncertainty import gamma_safety_stock, spread_dof
 
 
 @dataclass(frozen=True)
@@ -135,7 +135,7 @@ class PlannedLevels:
     summed_sd : numpy.ndarray
         Standard deviation of the forecast error summed over L + R at each review [units].
     dof : numpy.ndarray
-        Its degrees of freedom.
+        Its effective degrees of freedom (:func:`~sop_xl.inventory.uncertainty.spread_dof`).
     lead_sd : numpy.ndarray or None
         The same over L alone [units] (for the fill rate).
     """
@@ -174,7 +174,7 @@ def plan_reviews(
         covered.append(mean.sum())
         per_period.append(mean.mean())
         summed.append(errors.over(steps))
-        dof.append(errors.dof(steps))
+        dof.append(spread_dof(errors, steps))
         lead.append(errors.over(lead_time))
     return PlannedLevels(*(np.array(v) for v in (covered, per_period, summed, dof, lead)))
 

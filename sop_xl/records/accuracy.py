@@ -264,21 +264,6 @@ def _ratio(numerator: float, denominator: float) -> float:
     return 0.0 if numerator == 0 else float("nan")
 
 
-def _sums_row(sums: pd.Series, lag: int) -> dict[str, float]:
-    if not sums["pairs"]:
-        return {}
-    errors = {s: _ratio(sums[f"err_{s}"], sums["abs_actual"]) for s in STEPS}
-    return {
-        f"Lag{lag}Actual": float(sums["actual"]),
-        f"Lag{lag}Naive": errors["naive"],
-        f"Lag{lag}Statistical": errors["statistical"],
-        f"Lag{lag}Consensus": errors["consensus"],
-        f"Lag{lag}Bias": _ratio(sums["dev_consensus"], sums["abs_actual"]),
-        f"Lag{lag}StatFVA": errors["naive"] - errors["statistical"],
-        f"Lag{lag}OverrideFVA": errors["statistical"] - errors["consensus"],
-    }
-
-
 def tables_from_sums(
     sums: dict[int, pd.DataFrame], families: pd.Series, *, lags: Sequence[int] = LAGS
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -302,22 +287,51 @@ def tables_from_sums(
         for m in ("Actual", "Naive", "Statistical", "Consensus", "Bias", "StatFVA", "OverrideFVA")
     ]
     family_of = families.astype(object).where(families.notna(), None)
-    rows: list[dict[str, object]] = []
-
-    def add(level: str, name: str, family: object, members: list | None) -> None:
-        row: dict[str, object] = {"Level": level, "Name": name, "Family": family}
-        for lag in lags:
-            part = sums[lag] if members is None else sums[lag].reindex(members).dropna(how="all")
-            row.update(_sums_row(part.sum() if len(part) else zero, lag))
-        rows.append(row)
-
-    add("total", "Total", None, None)
-    for family in pd.unique(family_of.dropna()):
-        add("family", str(family), family, list(family_of.index[family_of == family]))
-    items_first = len(rows)
-    for item, family in family_of.items():
-        add("item", str(item), family, [item])
-    out = pd.DataFrame(rows).reindex(columns=["Level", "Name", "Family", *metric_columns])
-    head, items = out.iloc[:items_first], out.iloc[items_first:]
+    named = family_of.dropna()
+    head = pd.DataFrame(
+        {"Level": ["total"] + ["family"] * len(pd.unique(named)),
+         "Name": ["Total"] + [str(f) for f in pd.unique(named)],
+         "Family": [None, *pd.unique(named)]}
+    )  # fmt: skip
+    items = pd.DataFrame(
+        {"Level": "item", "Name": [str(i) for i in family_of.index], "Family": family_of.values}
+    )
+    for lag in lags:
+        frame = sums[lag]
+        kept = frame.reindex(named.index).dropna(how="all")
+        by_family = kept.groupby(named.reindex(kept.index).to_numpy(), sort=False).sum()
+        groups = pd.concat(
+            [total[lag].to_frame().T, by_family.reindex(pd.unique(named))], ignore_index=True
+        )
+        for table, part in ((head, groups), (items, frame.reindex(family_of.index))):
+            for column, values in _sums_columns(part.reset_index(drop=True), lag).items():
+                table[column] = values
+    head = head.reindex(columns=["Level", "Name", "Family", *metric_columns])
+    items = items.reindex(columns=["Level", "Name", "Family", *metric_columns])
     items = items.sort_values(f"Lag{lags[0]}OverrideFVA", kind="stable", na_position="last")
     return _rounded(fva), _rounded(pd.concat([head, items], ignore_index=True))
+
+
+def _ratios(numerator: pd.Series, denominator: pd.Series) -> np.ndarray:
+    """:func:`_ratio` on columns."""
+    n, d = numerator.to_numpy(dtype=float), denominator.to_numpy(dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(d > 0, n / np.where(d > 0, d, 1.0), np.where(n == 0, 0.0, np.nan))
+
+
+def _sums_columns(sums: pd.DataFrame, lag: int) -> dict[str, np.ndarray]:
+    """The accuracy columns of rows of sums (a row without pairs: all NaN)."""
+    sums = sums.reindex(columns=["pairs", "actual", "abs_actual", *[
+        f"{p}_{s}" for p in ("err", "dev") for s in STEPS]])  # fmt: skip
+    has = sums["pairs"].fillna(0).to_numpy() > 0
+    errors = {s: _ratios(sums[f"err_{s}"], sums["abs_actual"]) for s in STEPS}
+    columns = {
+        f"Lag{lag}Actual": sums["actual"].to_numpy(dtype=float),
+        f"Lag{lag}Naive": errors["naive"],
+        f"Lag{lag}Statistical": errors["statistical"],
+        f"Lag{lag}Consensus": errors["consensus"],
+        f"Lag{lag}Bias": _ratios(sums["dev_consensus"], sums["abs_actual"]),
+        f"Lag{lag}StatFVA": errors["naive"] - errors["statistical"],
+        f"Lag{lag}OverrideFVA": errors["statistical"] - errors["consensus"],
+    }
+    return {name: np.where(has, values, np.nan) for name, values in columns.items()}

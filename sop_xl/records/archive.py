@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import re
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -52,14 +53,19 @@ SCHEMA = (
         plan TEXT NOT NULL, cycle DATE NOT NULL, snapshot_time TEXT, kind TEXT NOT NULL,
         item TEXT NOT NULL, period DATE NOT NULL, ahead INTEGER NOT NULL,
         period_no INTEGER NOT NULL, qty DOUBLE PRECISION)""",
-    "CREATE INDEX IF NOT EXISTS history_plan_cycle ON history (plan, cycle)",
-    "CREATE INDEX IF NOT EXISTS history_plan_ahead ON history (plan, ahead, kind)",
     """CREATE TABLE IF NOT EXISTS adjustment_history (
         plan TEXT NOT NULL, cycle TEXT, moved_time TEXT, item TEXT, family TEXT, period TEXT,
         qty DOUBLE PRECISION, percent DOUBLE PRECISION, type TEXT, owner TEXT, comment TEXT)""",
     """CREATE TABLE IF NOT EXISTS log (
         plan TEXT NOT NULL, time TEXT, "user" TEXT, action TEXT, rows DOUBLE PRECISION,
         seconds DOUBLE PRECISION, messages TEXT)""",
+)
+#: PostgreSQL's indexes of the history table. DuckDB has none: its row groups carry min/max
+#: per column, which already skip other cycles, while an index made deleting one cycle's
+#: 720,000 rows take 12 s (and longer the more cycles the table held)
+INDEXES = (
+    "CREATE INDEX IF NOT EXISTS history_plan_cycle ON history (plan, cycle)",
+    "CREATE INDEX IF NOT EXISTS history_plan_ahead ON history (plan, ahead, kind)",
 )
 
 
@@ -101,6 +107,8 @@ class Archive:
 
     def __init__(self, connection: Any, kind: str, where: str) -> None:
         self.connection, self.kind, self.where = connection, kind, where
+        if kind == "duckdb":  # no progress bar on the CLI's output
+            connection.execute("SET enable_progress_bar = false")
         self._create()
 
     # -- plumbing ------------------------------------------------------------------------------
@@ -139,6 +147,12 @@ class Archive:
                 self._execute("SELECT pg_advisory_xact_lock(14014014)")
             for statement in SCHEMA:
                 self._execute(statement)
+            if self.kind == "postgresql":
+                for statement in INDEXES:
+                    self._execute(statement)
+            else:  # an archive made by an earlier version: see INDEXES
+                for name in ("history_plan_cycle", "history_plan_ahead"):
+                    self._execute(f"DROP INDEX IF EXISTS {name}")
 
     def _insert(self, table: str, frame: pd.DataFrame) -> None:
         """Insert ``frame`` (columns = the table's, in order) into ``table``."""
@@ -184,7 +198,7 @@ class Archive:
         plan's adjustment history and Log; all in one transaction. Returns the rows stored.
         """
         rows = history_rows(plan, history, freq)
-        cycles = sorted(pd.unique(rows["cycle"]))
+        cycles = [pd.Timestamp(c).date() for c in sorted(pd.unique(rows["cycle"]))]
         with self._transaction():
             if self.kind == "postgresql":  # same plan at once: one after the other
                 self._execute("SELECT pg_advisory_xact_lock(hashtext(?))", (plan,))
@@ -252,54 +266,61 @@ class Archive:
         last actual where both the statistical and the consensus plan of lag ``lag`` exist; a
         missing actual is 0, the naive forecast is the actual ``lag`` periods before.
         """
+        return self.lags_sums(plan, actuals, lags=[lag], freq=freq)[lag]
+
+    def lags_sums(
+        self, plan: str, actuals: pd.DataFrame, *, lags: Sequence[int], freq: str
+    ) -> dict[int, LagSums]:
+        """:meth:`lag_sums` for several lags in one query: one pass over the history rows
+        (both kinds, every lag), one join with the actuals (the actual and the naive forecast
+        of each item, period and lag side by side, :func:`_actual_pairs`)."""
+        lags = [int(lag) for lag in lags]
         columns = ["pairs", "actual", "abs_actual"] + [
             f"{p}_{s}" for p in ("err", "dev") for s in ("naive", "statistical", "consensus")
         ]
+        empty = pd.DataFrame(columns=columns, index=pd.Index([], name="item"), dtype=float)
         if actuals.empty:
-            return LagSums(lag, pd.DataFrame(columns=columns, index=pd.Index([], name="item")))
-        sales = actuals.groupby(["item", "period"], as_index=False)["qty"].sum()
-        sales = pd.DataFrame(
-            {
-                "item": sales["item"].astype(str),
-                "pno": period_numbers(sales["period"], freq),
-                "qty": sales["qty"].astype(float),
-            }
-        )
-        last = int(sales["pno"].max())
-        query = """
-            WITH f AS (SELECT item, period_no, SUM(qty) AS q FROM history
-                       WHERE plan = ? AND kind = 'forecast' AND ahead = ? AND period_no <= ?
-                       GROUP BY item, period_no),
-                 c AS (SELECT item, period_no, SUM(qty) AS q FROM history
-                       WHERE plan = ? AND kind = 'demand plan' AND ahead = ? AND period_no <= ?
-                       GROUP BY item, period_no),
-                 x AS (SELECT f.item, f.q AS stat, c.q AS cons,
-                              COALESCE(a.qty, 0) AS act, COALESCE(b.qty, 0) AS nai
-                       FROM f JOIN c ON c.item = f.item AND c.period_no = f.period_no
-                       LEFT JOIN sop_actuals a ON a.item = f.item AND a.pno = f.period_no
-                       LEFT JOIN sop_actuals b ON b.item = f.item AND b.pno = f.period_no - ?)
-            SELECT item, COUNT(*) AS pairs, SUM(act) AS actual, SUM(ABS(act)) AS abs_actual,
+            return {lag: LagSums(lag, empty) for lag in lags}
+        pairs, last = _actual_pairs(actuals, lags, freq)
+        aheads = ", ".join("?" for _ in lags)
+        query = f"""
+            WITH p AS (SELECT ahead + 1 AS lag, item, period_no,
+                              SUM(qty) FILTER (WHERE kind = 'forecast') AS stat,
+                              SUM(qty) FILTER (WHERE kind = 'demand plan') AS cons
+                       FROM history
+                       WHERE plan = ? AND ahead IN ({aheads}) AND period_no <= ?
+                         AND kind IN ('forecast', 'demand plan')
+                       GROUP BY ahead, item, period_no),
+                 x AS (SELECT p.lag, p.item, p.stat, p.cons,
+                              COALESCE(a.act, 0) AS act, COALESCE(a.nai, 0) AS nai
+                       FROM p LEFT JOIN sop_actuals a
+                         ON a.lag = p.lag AND a.item = p.item AND a.pno = p.period_no
+                       WHERE p.stat IS NOT NULL AND p.cons IS NOT NULL)
+            SELECT lag, item, COUNT(*) AS pairs, SUM(act) AS actual, SUM(ABS(act)) AS abs_actual,
                    SUM(ABS(nai - act)) AS err_naive, SUM(ABS(stat - act)) AS err_statistical,
                    SUM(ABS(cons - act)) AS err_consensus, SUM(nai - act) AS dev_naive,
                    SUM(stat - act) AS dev_statistical, SUM(cons - act) AS dev_consensus
-            FROM x GROUP BY item ORDER BY item"""
-        params = (plan, lag - 1, last, plan, lag - 1, last, lag)
-        with self._actuals(sales):
+            FROM x GROUP BY lag, item ORDER BY lag, item"""
+        params = (plan, *[lag - 1 for lag in lags], last)
+        with self._actuals(pairs):
             frame = self._frame(query, params)
-        frame = frame.set_index("item")
-        return LagSums(lag, frame[columns].astype(float))
+        out = {}
+        for lag in lags:
+            part = frame[frame["lag"].astype(int) == lag].set_index("item")
+            out[lag] = LagSums(lag, part[columns].astype(float) if len(part) else empty)
+        return out
 
     @contextlib.contextmanager
     def _actuals(self, sales: pd.DataFrame) -> Iterator[None]:
-        """``sop_actuals(item, pno, qty)`` for the queries of the block."""
+        """``sop_actuals(lag, item, pno, act, nai)`` for the queries of the block."""
         if self.kind == "postgresql":
             with self._transaction():
                 self._execute(
-                    "CREATE TEMPORARY TABLE sop_actuals (item TEXT, pno INTEGER, "
-                    "qty DOUBLE PRECISION) ON COMMIT DROP"
+                    "CREATE TEMPORARY TABLE sop_actuals (lag INTEGER, item TEXT, pno INTEGER, "
+                    "act DOUBLE PRECISION, nai DOUBLE PRECISION) ON COMMIT DROP"
                 )
                 self._insert("sop_actuals", sales)
-                self._execute("CREATE INDEX ON sop_actuals (item, pno)")
+                self._execute("CREATE INDEX ON sop_actuals (lag, item, pno)")
                 yield
             return
         self.connection.register("sop_actuals", sales)
@@ -309,22 +330,62 @@ class Archive:
             self.connection.unregister("sop_actuals")
 
 
+def _actual_pairs(
+    actuals: pd.DataFrame, lags: Sequence[int], freq: str
+) -> tuple[pd.DataFrame, int]:
+    """Per lag, item and period from the first actual to the last: the actual (0 when
+    missing) and the naive forecast (the actual ``lag`` periods before, 0 when missing), as
+    ``lag, item, pno, act, nai``; and the last actual's period number."""
+    sales = pd.DataFrame(
+        {
+            "item": actuals["item"].astype(str).to_numpy(),
+            "pno": period_numbers(actuals["period"], freq),
+            "qty": actuals["qty"].astype(float).to_numpy(),
+        }
+    )
+    grid = sales.groupby(["item", "pno"])["qty"].sum().unstack("pno")
+    first, last = int(grid.columns.min()), int(grid.columns.max())
+    grid = grid.reindex(columns=range(first, last + 1)).fillna(0.0)
+    values = grid.to_numpy()
+    items, periods = grid.index.to_numpy(dtype=object), np.arange(first, last + 1)
+    frames = []
+    for lag in lags:
+        naive = np.zeros_like(values)
+        if lag < values.shape[1]:
+            naive[:, lag:] = values[:, :-lag] if lag else values
+        frames.append(
+            pd.DataFrame(
+                {
+                    "lag": np.int32(lag),
+                    "item": np.repeat(items, periods.size),
+                    "pno": np.tile(periods, items.size).astype(np.int32),
+                    "act": values.ravel(),
+                    "nai": naive.ravel(),
+                }
+            )
+        )
+    return pd.concat(frames, ignore_index=True), last
+
+
 def history_rows(plan: str, history: pd.DataFrame, freq: str) -> pd.DataFrame:
     """The archive's history rows of typed tblHistory rows.
 
     ``history`` has columns ``cycle, snapshot_time, kind, item, period, qty`` (cycle and period
-    as first days of their periods).
+    as first days of their periods). Dates stay numpy ``datetime64`` (whole days), which both
+    databases take as dates without a Python object per row.
     """
-    cycle_no = period_numbers(history["cycle"], freq)
-    period_no = period_numbers(history["period"], freq)
+    cycles = pd.DatetimeIndex(history["cycle"]).normalize()
+    periods = pd.DatetimeIndex(history["period"]).normalize()
+    cycle_no = period_numbers(cycles, freq)
+    period_no = period_numbers(periods, freq)
     return pd.DataFrame(
         {
             "plan": plan,
-            "cycle": pd.DatetimeIndex(history["cycle"]).date,
+            "cycle": cycles.values.astype("datetime64[s]"),
             "snapshot_time": history["snapshot_time"].astype(str).to_numpy(),
             "kind": history["kind"].astype(str).to_numpy(),
             "item": history["item"].astype(str).to_numpy(),
-            "period": pd.DatetimeIndex(history["period"]).date,
+            "period": periods.values.astype("datetime64[s]"),
             "ahead": (period_no - cycle_no).astype(np.int32),
             "period_no": period_no.astype(np.int32),
             "qty": history["qty"].astype(float).to_numpy(),
@@ -387,46 +448,107 @@ def open_archive(location: str, folder: Path | None = None) -> Archive:
     Raises
     ------
     SopError
-        When the database cannot be opened or reached, naming the location (a URL's password
-        is not shown).
+        When the database cannot be opened or reached: one line naming Settings Archive, its
+        value (a URL's password masked) and the reason (:func:`archive_error`).
     """
     location = location.strip()
     if is_url(location):
-        try:
-            import psycopg
-        except ImportError:
-            raise SopError("Archive: PostgreSQL needs psycopg: pip install psycopg") from None
-        try:
-            connection = psycopg.connect(location, connect_timeout=10, autocommit=True)
-        except psycopg.Error as exc:
-            reason = " ".join(str(exc).split())[:200]
-            raise SopError(f"Archive: cannot reach {_shown(location)}: {reason}") from None
-        return Archive(connection, "postgresql", _shown(location))
+        return _open_postgresql(location)
     import duckdb
 
     path = Path(location)
     if not path.is_absolute():
         path = (folder or Path.cwd()) / path
     if path.is_dir():
-        raise SopError(f"Archive {location!r} is a folder; give a file name such as plans.duckdb")
+        raise _refused(location, f"{path} is a folder; give a file name such as plans.duckdb")
+    if not path.parent.is_dir():
+        raise _refused(location, f"the folder {path.parent} does not exist")
     deadline = time.monotonic() + LOCK_WAIT
     while True:
         try:
             return Archive(duckdb.connect(str(path)), "duckdb", str(path))
         except duckdb.IOException as exc:  # held by another process: wait a little
-            if "lock" not in str(exc).lower() or time.monotonic() > deadline:
-                reason = " ".join(str(exc).split())[:200]
-                raise SopError(f"Archive: cannot open {path}: {reason}") from None
+            if "lock" not in str(exc).lower():
+                raise archive_error(location, exc) from None
+            if time.monotonic() > deadline:
+                raise _refused(
+                    location, f"{path} is in use by another program (waited {LOCK_WAIT:g} s)"
+                ) from None
             time.sleep(0.2)
         except duckdb.Error as exc:
-            reason = " ".join(str(exc).split())[:200]
-            raise SopError(f"Archive: cannot open {path}: {reason}") from None
+            raise archive_error(location, exc) from None
+
+
+def _open_postgresql(url: str) -> Archive:
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number
+    except ValueError as exc:
+        raise _refused(url, f"not a valid URL ({exc}); write postgresql://"
+                       "user:password@host:port/database") from None  # fmt: skip
+    try:
+        import psycopg
+    except ImportError:
+        raise _refused(url, "PostgreSQL needs psycopg: pip install psycopg") from None
+    try:
+        connection = psycopg.connect(url, connect_timeout=10, autocommit=True)
+    except psycopg.Error as exc:
+        raise archive_error(url, exc) from None
+    try:
+        return Archive(connection, "postgresql", _shown(url))
+    except psycopg.Error as exc:  # e.g. no right to create the tables
+        connection.close()
+        raise archive_error(url, exc) from None
+
+
+def is_database_error(exc: BaseException) -> bool:
+    """True for an error of DuckDB or psycopg (not imported to ask)."""
+    return any(
+        t.__module__.split(".")[0].lstrip("_") in ("duckdb", "psycopg") for t in type(exc).__mro__
+    )
+
+
+def archive_error(location: str, exc: BaseException) -> SopError:
+    """One line for a database error of the archive: Settings Archive, its value (a URL's
+    password masked) and the database's reason, without its prefixes and hints.
+
+    >>> class OperationalError(Exception): pass
+    >>> print(archive_error("postgresql://ann:pw@db/plans", OperationalError(
+    ...     'connection failed: connection to server at "10.0.0.5", port 5432 failed: '
+    ...     'FATAL:  password authentication failed for user "ann"')))
+    Settings Archive 'postgresql://ann:***@db/plans': password authentication failed for user "ann"
+    """
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    reason = lines[0] if lines else type(exc).__name__
+    reason = re.sub(r"^connection failed:\s*", "", reason)
+    reason = re.sub(r'^connection to server (at|on socket) "[^"]*"(, port \d+)? failed:\s*', "",
+                    reason)  # fmt: skip
+    reason = re.sub(r"^(FATAL|ERROR):\s*", "", reason)
+    reason = re.sub(r"^[A-Za-z ]*Error:\s*", "", reason)  # DuckDB's "IO Error: ", ...
+    if reason.lower() == "connection refused" and is_url(location):
+        reason = f"no PostgreSQL server answers at {_server(location)} (connection refused)"
+    return _refused(location, reason[:200])
+
+
+def _refused(location: str, reason: str) -> SopError:
+    return SopError(f"Settings Archive {_shown(location)!r}: {reason}")
+
+
+def _server(url: str) -> str:
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    return f"{parts.hostname or 'localhost'}:{parts.port or 5432}"
 
 
 def _shown(url: str) -> str:
-    """The URL without its password."""
+    """The URL without its password (a file path as it is)."""
     from urllib.parse import urlsplit, urlunsplit
 
+    if not is_url(url):
+        return url
     parts = urlsplit(url)
     if parts.password is None:
         return url
