@@ -194,7 +194,27 @@ def horizon_errors(y: np.ndarray, horizon: int, fit: Fit, *, count: int = ORIGIN
     >>> e.sd.tolist(), e.cumulative_sd.tolist()
     ([0.0, 0.0, 0.0], [0.0, 0.0, 0.0])
     """
-    errors = rolling_errors(y, horizon, fit, count=count)
+    return spread(rolling_errors(y, horizon, fit, count=count))
+
+
+def spread(errors: np.ndarray) -> HorizonErrors:
+    """The spread per step and summed over the steps fitted to rolling-origin errors.
+
+    Parameters
+    ----------
+    errors : numpy.ndarray
+        ``(origins, horizon)`` actual minus forecast [units], NaN where a step was not seen
+        (as from :func:`rolling_errors`).
+
+    Returns
+    -------
+    HorizonErrors
+        All zero when no error was seen.
+
+    >>> spread(np.array([[1.0, 2.0], [-1.0, np.nan]])).sd.tolist()
+    [1.0, 2.0]
+    """
+    horizon = errors.shape[1]
     steps = np.arange(1.0, horizon + 1)
     if not np.isfinite(errors).any():
         zeros = np.zeros(horizon)
