@@ -114,7 +114,8 @@ def calibrate(train: list[np.ndarray], workers: int) -> None:
         for level in LEVELS:
             lo, hi = symmetric_interval(means, sds, level)
             cover = 100 * np.mean((actual >= lo) & (actual <= hi))
-            parts.append(f"{100 * level:.0f}%: {cover:5.1f} {msis(actual, lo, hi, level, scale):5.2f}")
+            score = msis(actual, lo, hi, level, scale)
+            parts.append(f"{100 * level:.0f}%: {cover:5.1f} {score:5.2f}")
         print(f"  {label:<22} intervals (cover, MSIS) " + " | ".join(parts))
         for lead in LEADS:
             parts = []

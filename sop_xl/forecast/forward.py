@@ -45,7 +45,7 @@ from sop_xl.forecast.auto import (
     trimmed_mean,
 )
 from sop_xl.forecast.intervals import ORIGINS, origins
-from sop_xl.forecast.methods import _FALLBACK, SPECS, Forecast, _resolve, run_method
+from sop_xl.forecast.methods import _FALLBACK, SPECS, Forecast, _resolve
 from sop_xl.forecast.seasonality import (
     SeasonalAdjustment,
     adjust_short_season,

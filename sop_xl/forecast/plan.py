@@ -28,8 +28,19 @@ forecast settings) and applies these rules; it is pure numpy/pandas on top of th
 - **Holdout accuracy**: the same method run on the history without its last ``holdout``
   periods, scored against them (WAPE = sum|F - A| / sum|A|); none when the item has fewer than
   ``holdout`` + 6 periods. One task does all of an item's runs (holdout, challenger, whole
-  history), so that no stage waits for the slowest item of the one before
+  history, errors), so that no stage waits for the slowest item of the one before
   (:func:`forecast_items`); the tasks go to worker processes or a Dask cluster.
+- **Rolling-origin errors** (``error_steps``, the cycle's safety stock): for each item with a
+  statistical forecast, the errors of the job's method from the origins of
+  :func:`sop_xl.forecast.intervals.origins` (six, over the last two years) up to its
+  ``error_steps`` ahead. Not refitted at each origin: the method is fitted once at the earliest
+  origin and forwarded to the later ones, and the holdout fit serves the origins from the
+  holdout's cut-off on (:func:`sop_xl.forecast.forward.forward_errors`); so an item costs
+  about one fit more, and no error uses data after its origin. The challenger's errors are not
+  used even where it won: it was chosen on the last periods, which the earlier origins must
+  not see. On 300 M3 training histories (cut 18 months short, never the test periods) the
+  intervals and safety stocks from these errors covered as the refitted ones did
+  (``benchmarks/forward_fit.py calibrate``).
 """
 
 from __future__ import annotations
@@ -271,11 +282,13 @@ def forecast_items(group: ItemGroup) -> list[ItemForecast]:
     for row, y, (measure, challenge, plan, ahead) in zip(
         group.rows, group.histories, flags, strict=True
     ):
-        held, kept, series, anchor = None, group.method, 0, None
+        held, kept, series, own, anchor = None, group.method, 0, None, None
         if measure:
             cut = clean_history(y[:-h])
             fitted, held = fit(cut, steps, method=group.method, season_length=season)
-            anchor, series = (cut.size, fitted), 1
+            series = 1
+            if y.size <= MAX_HISTORY:  # else the models see the last MAX_HISTORY: new starts
+                own = anchor = (cut.size, fitted)
             if challenge:
                 series += 1
                 if fitted.label.startswith("combo"):  # auto chose its combination
@@ -283,9 +296,8 @@ def forecast_items(group: ItemGroup) -> list[ItemForecast]:
                     mine = np.abs(held[:h] - y[-h:]).sum()
                     theirs = np.abs(rival[:h] - y[-h:]).sum()
                     if theirs < group.margin * mine:
-                        held, kept, anchor = rival, CHALLENGER, (cut.size, rival_fit)
-        if y.size > MAX_HISTORY:  # the models see the last MAX_HISTORY periods: new starts
-            anchor = None
+                        held, kept = rival, CHALLENGER
+                        anchor = (cut.size, rival_fit) if own is not None else None
         mean = how = None
         if plan and group.forward_plan and anchor is not None:
             fitted, mean = forward(anchor[1], y, steps, season_length=season)
@@ -298,8 +310,10 @@ def forecast_items(group: ItemGroup) -> list[ItemForecast]:
             clean = clean_history(y)
             cuts = origins(clean.size, ahead)
             if cuts.size >= 2:
+                # the job's method (not the challenger, chosen on the last periods: its
+                # errors from earlier origins would have seen them)
                 errors = forward_errors(
-                    clean, ahead, method=kept, season_length=season, anchor=anchor
+                    clean, ahead, method=group.method, season_length=season, anchor=own
                 )
                 series += 1
             else:

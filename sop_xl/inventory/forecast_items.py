@@ -17,11 +17,10 @@ origin (:func:`sop_xl.forecast.forecast_errors`).
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
-
-from collections.abc import Mapping
 
 from sop_xl.forecast import forecast_errors
 from sop_xl.forecast.intervals import MIN_FIT, HorizonErrors, spread
