@@ -122,6 +122,7 @@ def with_item_errors(
     ('forecast_errors', True)
     """
     out = policy.copy()
+    rows: dict[str, list] = {"Item": [], "SafetyStock": [], "ReorderPoint": [], "Sigma": []}
     for item, given in errors.items():
         if item not in out.index:
             continue
@@ -138,10 +139,13 @@ def with_item_errors(
             service_level=float(row["ServiceLevel"]),
             review_period=review,
         )
-        out.loc[item, "SafetyStock"] = stock
-        out.loc[item, "ReorderPoint"] = float(row["DemandMean"]) * (lead + review) + stock
-        out.loc[item, "Sigma"] = equivalent_demand_sd(
-            item_errors, lead, review, service_level=float(row["ServiceLevel"])
-        )
-        out.loc[item, "SigmaSource"] = "forecast_errors"
+        rows["Item"].append(item)
+        rows["SafetyStock"].append(stock)
+        rows["ReorderPoint"].append(float(row["DemandMean"]) * (lead + review) + stock)
+        level = float(row["ServiceLevel"])
+        rows["Sigma"].append(equivalent_demand_sd(item_errors, lead, review, service_level=level))
+    items = rows.pop("Item")
+    for column, values in rows.items():  # one assignment per column, not per cell
+        out.loc[items, column] = values
+    out.loc[items, "SigmaSource"] = "forecast_errors"
     return out
