@@ -55,7 +55,9 @@ def test_steps_write_output_tables_of_the_template_each_once():
         ),  # fmt: skip
         (["kpis"], ["holdout", "kpis"]),  # the holdout is measured again without the forecast
         (["kpis", "forecast"], ["forecast", "kpis"]),
-        (["Supply plan", "capacity"], ["supply", "capacity"]),
+        # the forecast errors (safety stock) are measured again without the forecast
+        (["Supply plan", "capacity"], ["errors", "supply", "capacity"]),
+        (["supply", "kpis"], ["errors", "supply", "kpis"]),  # that measures the holdout too
         ("reconciliation", ["reconcile"]),
     ],
 )
@@ -114,9 +116,13 @@ def test_compute_runs_steps_in_memory_and_reports_each(monkeypatch):
     out = compute(
         ["supply", "demand"],
         inputs=None,
-        given={"tblForecast": pd.DataFrame()},
+        # the forecast errors given: the on-demand step that would measure them does not run
+        given={"tblForecast": pd.DataFrame(), steps.FORECAST_ERRORS: pd.DataFrame()},
         done=lambda step, result, seconds: seen.append((step.name, result.notes)),
     )
-    assert calls == [("demand", ["tblForecast"]), ("supply", ["tblDemandPlan", "tblForecast"])]
+    assert calls == [
+        ("demand", ["forecast errors", "tblForecast"]),
+        ("supply", ["forecast errors", "tblDemandPlan", "tblForecast"]),
+    ]
     assert seen == [("demand", ["demand ran"]), ("supply", ["supply ran"])]
     assert out["tblSupplyPlan"]["x"].tolist() == [2]

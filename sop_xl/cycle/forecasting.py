@@ -55,11 +55,16 @@ class ForecastResult:
         the last actual before the holdout), for the accuracy KPIs.
     notes : list of str
         For the Log (the histories cleaned of past events).
+    errors : DataFrame or None
+        Long ``item, origin, step, error``: each item's rolling-origin forecast errors over
+        its lead time (:func:`error_steps`), for the supply step's safety stock; None when not
+        asked for.
     """
 
     table: pd.DataFrame
     holdout: pd.DataFrame
     notes: list[str] = field(default_factory=list)
+    errors: pd.DataFrame | None = None
 
 
 def history_grid(inputs: CycleInputs) -> pd.DataFrame:
@@ -78,6 +83,16 @@ def history_grid(inputs: CycleInputs) -> pd.DataFrame:
     return grid.where(~started, grid.fillna(0.0))
 
 
+def error_steps(inputs: CycleInputs) -> pd.Series:
+    """Steps ahead of each item's rolling-origin errors [periods]: the periods its safety
+    stock covers, ceil(LeadTime) (R = 0 in the supply step), at least 1; 0 for end-of-life
+    items, which get no safety stock."""
+    items = inputs.items
+    lead = pd.to_numeric(items["LeadTime"], errors="coerce").fillna(0.0).clip(lower=0.0)
+    steps = np.maximum(np.ceil(lead.to_numpy(dtype=float)), 1).astype(int)
+    return pd.Series(np.where(items["Status"] == "eol", 0, steps), index=items.index)
+
+
 def forecast_step(
     inputs: CycleInputs,
     *,
@@ -85,6 +100,7 @@ def forecast_step(
     progress: Callable[[int, int], None] | None = None,
     plan: bool = True,
     executor: Executor | None = None,
+    errors: bool = True,
 ) -> ForecastResult:
     """Statistical forecast, holdout accuracy and segments of every item.
 
@@ -100,6 +116,9 @@ def forecast_step(
         table's forecasts are then 0.
     executor : concurrent.futures.Executor or None, keyword-only
         Where the forecast runs instead of local worker processes (a Dask cluster's executor).
+    errors : bool, keyword-only
+        Also measure each item's rolling-origin errors over its lead time, in the same tasks
+        (the supply step's safety stock).
 
     Returns
     -------
@@ -120,6 +139,7 @@ def forecast_step(
         season=int(s["SeasonLength"]) if int(s["SeasonLength"]) > 1 else 1,
         holdout=int(s["HoldoutPeriods"]),
         freq=inputs.freq,
+        error_steps=error_steps(inputs) if errors else None,
     )
     store = default_cache()  # a rerun forecasts only the items whose task changed
     try:
@@ -167,4 +187,9 @@ def forecast_step(
     grid_out = pd.DataFrame(forecasts.to_numpy(dtype=float), columns=inputs.labels)
     table = wide_table(fixed, grid_out)
     assert list(table.columns[: fixed.shape[1]]) == schema.table("tblForecast").headers
-    return ForecastResult(table=table, holdout=result.holdout, notes=base.notes)
+    return ForecastResult(
+        table=table,
+        holdout=result.holdout,
+        notes=base.notes,
+        errors=result.errors if errors else None,
+    )

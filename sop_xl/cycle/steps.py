@@ -9,14 +9,17 @@ after every step whose output it reads (:func:`plan`).
 Names a step reads or writes are either workbook tables (``tbl...``, read from the book when no
 chosen step makes them) or *sources*: things read from the workbook that are not tables (the
 Start sheet's step dates) or results held in memory between steps (``holdout``: the forecast's
-measured holdout errors). A step marked ``on_demand`` runs only to give a chosen step something
-no chosen step makes (the kpis step alone measures the holdout again).
+measured holdout errors; ``forecast errors``: each item's rolling-origin errors, for the supply
+step's safety stock). A step marked ``on_demand`` runs only to give a chosen step something
+no chosen step makes (the kpis step alone measures the holdout again; the supply step alone
+measures the forecast errors again, so that its safety stock is the whole cycle's), and not at
+all when what it makes was given.
 
 The steps (cycle order): forecast, demand, supply, capacity, finance, sopplan (the family S&OP
 grid), reconcile, kpis, summary (the meeting's one page; issue 12).
 
 >>> [step.name for step in plan(["kpis", "supply"])]
-['supply', 'holdout', 'kpis']
+['errors', 'supply', 'kpis']
 >>> plan(["plan"])  # doctest: +ELLIPSIS
 Traceback (most recent call last):
 ...
@@ -50,6 +53,8 @@ from sop_xl.records.scenarios import COLUMNS as SCENARIO_COLUMNS
 
 HOLDOUT = "holdout"
 """In-memory result: the forecast's holdout errors (the kpis step's forecast accuracy)."""
+FORECAST_ERRORS = "forecast errors"
+"""In-memory result: each item's rolling-origin forecast errors (the supply step's safety stock)."""
 LAG_SUMS = "archive lag sums"
 """Source given by the runner with a plan archive: per-item lag sums (sop_xl.cycle.records)."""
 START_STEPS = "Start steps"
@@ -121,7 +126,8 @@ def _forecast(ctx: StepContext) -> StepResult:
     result = forecast_step(
         ctx.inputs, n_jobs=ctx.n_jobs, progress=ctx.progress, executor=ctx.executor
     )
-    return StepResult({"tblForecast": result.table, HOLDOUT: result.holdout}, list(result.notes))
+    made = {"tblForecast": result.table, HOLDOUT: result.holdout, FORECAST_ERRORS: result.errors}
+    return StepResult(made, list(result.notes))
 
 
 def _holdout(ctx: StepContext) -> StepResult:
@@ -131,13 +137,24 @@ def _holdout(ctx: StepContext) -> StepResult:
     return StepResult({HOLDOUT: result.holdout})
 
 
+def _errors(ctx: StepContext) -> StepResult:
+    """The forecast's errors (and holdout) without a new forecast: the supply step alone."""
+    result = forecast_step(
+        ctx.inputs, n_jobs=ctx.n_jobs, plan=False, progress=ctx.progress, executor=ctx.executor
+    )
+    return StepResult({FORECAST_ERRORS: result.errors, HOLDOUT: result.holdout})
+
+
 def _demand(ctx: StepContext) -> StepResult:
     result = demand_step(ctx.inputs, ctx.tables["tblForecast"])
     return StepResult({"tblDemandPlan": result.table}, list(result.notes))
 
 
 def _supply(ctx: StepContext) -> StepResult:
-    result = supply_step(ctx.inputs, ctx.tables["tblDemandPlan"], ctx.tables["tblForecast"])
+    t = ctx.tables
+    result = supply_step(
+        ctx.inputs, t["tblDemandPlan"], t["tblForecast"], errors=t[FORECAST_ERRORS]
+    )
     return StepResult({"tblSupplyPlan": result.table}, list(result.notes))
 
 
@@ -165,13 +182,17 @@ def _reconcile(ctx: StepContext) -> StepResult:
                     f"{name} is empty: run the {producer(name)} step before the reconcile step "
                     "(the what-if scenarios start from it)"
                 )
+        if FORECAST_ERRORS not in tables:  # measured once for all the scenarios
+            tables = {**tables, **_errors(ctx).tables}
         compare = scenario_table(
             ctx.inputs,
             scenarios,
             tables["tblDemandPlan"],
             tables["tblForecast"],
             tables["tblSupplyPlan"],
-            supply=lambda inputs, given: compute(("supply",), inputs, given)["tblSupplyPlan"],
+            supply=lambda inputs, given: compute(
+                ("supply",), inputs, {**given, FORECAST_ERRORS: tables[FORECAST_ERRORS]}
+            )["tblSupplyPlan"],
         )
     notes = list(rec.notes)
     decisions = int((rec.table["DecisionNeeded"] != "").sum())
@@ -239,7 +260,7 @@ REGISTRY: tuple[Step, ...] = (
     Step(
         name="forecast",
         reads=(),
-        writes=("tblForecast", HOLDOUT),
+        writes=("tblForecast", HOLDOUT, FORECAST_ERRORS),
         compute=_forecast,
         forecasts=True,
         advances=(1, "done"),
@@ -253,7 +274,7 @@ REGISTRY: tuple[Step, ...] = (
     ),
     Step(
         name="supply",
-        reads=("tblDemandPlan", "tblForecast"),
+        reads=("tblDemandPlan", "tblForecast", FORECAST_ERRORS),
         writes=("tblSupplyPlan",),
         compute=_supply,
         advances=(3, "in progress"),
@@ -291,6 +312,14 @@ REGISTRY: tuple[Step, ...] = (
         reads=(),
         writes=(HOLDOUT,),
         compute=_holdout,
+        on_demand=True,
+        forecasts=True,
+    ),
+    Step(
+        name="errors",
+        reads=(),
+        writes=(FORECAST_ERRORS, HOLDOUT),
+        compute=_errors,
         on_demand=True,
         forecasts=True,
     ),
@@ -475,10 +504,20 @@ def compute(
     import time
 
     tables: dict[str, Any] = dict(given)
-    for step in plan(steps):
-        missing = [name for name in step.reads if name not in tables]
+    planned = plan(steps)
+    read = {name for step in planned if not step.on_demand for name in step.reads}
+    chosen = [  # an on-demand step is not needed when what it makes for the others is given
+        step
+        for step in planned
+        if not (step.on_demand and all(n in tables for n in step.writes if n in read))
+    ]
+    made = set(tables)
+    for step in chosen:  # before anything runs (a forecast may take minutes)
+        missing = [name for name in step.reads if name not in made]
         if missing:
             raise SopError(f"the {step.name} step needs {missing[0]}, which nobody gave it")
+        made.update(step.writes)
+    for step in chosen:
         mark = time.perf_counter()
         if progress is not None:
             progress(step.name, 0, 1)

@@ -2,12 +2,22 @@
 
 Per item, over the plan periods:
 
-- **Safety stock** SS = max(0, z * sqrt((L + R) * sigma^2 + d^2 * sd_L^2)) and **reorder point**
-  d * (L + R) + SS (:func:`sop_xl.inventory.items.item_safety_stock`, R = 0, service level per
-  item or Settings), with d the mean consensus demand of the next 12 plan periods.
-- **Which demand uncertainty (sigma)**: the forecast error, per period, because safety stock
-  protects against what the plan gets wrong, not against swings it already foresees
-  (seasons, trends, promotions). In order of preference:
+- **Safety stock** and **reorder point** d * (L + R) + SS (R = 0, service level per item or
+  Settings), with d the mean consensus demand of the next 12 plan periods. Where the item's
+  history allows, from the forecast's own errors (the uncertainty of the prediction
+  intervals, one concept; issue 15): the forecast step measures each item's rolling-origin
+  errors over its lead time (six origins over the last two years, the method kept fitted once
+  and forwarded, :mod:`sop_xl.forecast.forward`), and
+  :func:`sop_xl.inventory.forecast_items.with_item_errors` turns their spread summed over
+  L + R, with lead-time variability, into SS (Student-t widening, gamma lead-time demand;
+  :func:`sop_xl.inventory.uncertainty.forecast_safety_stock`); ``SigmaSource``
+  ``forecast_errors``, ``Sigma`` the per-period standard deviation that gives the same SS in
+  the normal formula. Other items (a family profile, no forecast, no demand ahead):
+  SS = max(0, z * sqrt((L + R) * sigma^2 + d^2 * sd_L^2))
+  (:func:`sop_xl.inventory.items.item_safety_stock`).
+- **Which demand uncertainty (sigma)** for those: the forecast error, per period, because
+  safety stock protects against what the plan gets wrong, not against swings it already
+  foresees (seasons, trends, promotions). In order of preference:
 
   1. ``forecast_error``: the RMSE of lag-1 plans against actuals, from tblHistory snapshots
      (kind ``demand plan``, else ``forecast``), once an item has 6 pairs;
@@ -48,6 +58,8 @@ import numpy as np
 import pandas as pd
 
 from sop_xl.cycle.inputs import CycleInputs, grid_of
+from sop_xl.forecast.plan import error_matrices
+from sop_xl.inventory.forecast_items import with_item_errors
 from sop_xl.inventory.items import demand_variability, item_safety_stock
 from sop_xl.supply import days_of_supply, production_plan_table
 from sop_xl.workbook.schema import SUPPLY_MEASURES
@@ -130,7 +142,11 @@ def uncertainty(
 
 
 def supply_step(
-    inputs: CycleInputs, demand_table: pd.DataFrame, forecast_table: pd.DataFrame
+    inputs: CycleInputs,
+    demand_table: pd.DataFrame,
+    forecast_table: pd.DataFrame,
+    *,
+    errors: pd.DataFrame | None = None,
 ) -> SupplyResult:
     """Supply plan of every item.
 
@@ -141,6 +157,10 @@ def supply_step(
         tblDemandPlan (from the demand step or the book).
     forecast_table : DataFrame
         tblForecast (its HoldoutWAPE gives the forecast error).
+    errors : DataFrame or None, keyword-only
+        Long ``item, origin, step, error``: the forecast's rolling-origin errors per item
+        (:attr:`sop_xl.cycle.forecasting.ForecastResult.errors`); None = none (the sigma
+        sources only).
 
     Returns
     -------
@@ -155,6 +175,8 @@ def supply_step(
     policy = item_safety_stock(
         items.reset_index(), variability, service_level=float(s["ServiceLevel"])
     )
+    if errors is not None and not errors.empty:
+        policy = with_item_errors(policy, error_matrices(errors))
     eol = items["Status"] == "eol"
     policy.loc[eol, ["SafetyStock", "ReorderPoint"]] = 0.0
     opening = items["OnHand"].fillna(0.0)

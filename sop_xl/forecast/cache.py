@@ -76,8 +76,14 @@ def default_cache() -> Any | None:
 
 
 def _per_item(task: Any) -> list[str]:
-    """The fields of a task that hold one value per item: its tuple fields, ``rows`` first."""
-    return [f.name for f in dataclasses.fields(task) if isinstance(getattr(task, f.name), tuple)]
+    """The fields of a task that hold one value per item: its tuple fields as long as ``rows``
+    (an empty tuple is a per-item option left at its default, and stays as it is)."""
+    n = len(task.rows)
+    return [
+        f.name
+        for f in dataclasses.fields(task)
+        if isinstance(getattr(task, f.name), tuple) and len(getattr(task, f.name)) == n
+    ]
 
 
 def _subset(task: Any, fields: list[str], keep: Sequence[int]) -> Any:
@@ -106,8 +112,8 @@ def map_cached(
     result taken from ``store`` when it holds it, and stored when it is computed.
 
     ``tasks`` are dataclasses with a tuple field ``rows`` and further tuple fields holding one
-    value per item (every tuple field is per item); ``function(task)`` returns one dataclass
-    per item with a field ``row``. The results already stored come first, as one list; the
+    value per item (every tuple field as long as ``rows``); ``function(task)`` returns one
+    dataclass per item with a field ``row``. The results already stored come first, as one list; the
     rest come as :func:`map_tasks` yields them. Without a store this is :func:`map_tasks`.
     """
     if store is None or not tasks:

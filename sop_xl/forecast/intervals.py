@@ -38,6 +38,13 @@ interval is the quantiles of a compound Bernoulli distribution: demand occurs wi
 seen in the history (empirical distribution; so the bounds are sizes that really occurred,
 whole numbers for count data); the lower bound is 0 while ``1 - p_s`` exceeds ``(1 - level)/2``.
 
+The cycle's safety stock uses the same origins and spread, but fits each item once at the
+earliest origin and forwards the fitted model to the later ones
+(:func:`sop_xl.forecast.forward.forward_errors`, a fifth of the refits' cost on M3's long
+histories, less than half on 36 months): on the same 300 cut training histories its intervals
+covered 81.9/89.9/94.0% (MSIS 4.17/5.40/6.88), the refits' 81.8/89.9/93.6% (4.15/5.40/6.86)
+(``benchmarks/forward_fit.py calibrate --sample 300``).
+
 Histories too short for two origins (fewer than ``MIN_FIT + 2`` periods) keep the method's
 in-sample normal approximation of :mod:`sop_xl.forecast.methods`.
 """
@@ -194,7 +201,27 @@ def horizon_errors(y: np.ndarray, horizon: int, fit: Fit, *, count: int = ORIGIN
     >>> e.sd.tolist(), e.cumulative_sd.tolist()
     ([0.0, 0.0, 0.0], [0.0, 0.0, 0.0])
     """
-    errors = rolling_errors(y, horizon, fit, count=count)
+    return spread(rolling_errors(y, horizon, fit, count=count))
+
+
+def spread(errors: np.ndarray) -> HorizonErrors:
+    """The spread per step and summed over the steps fitted to rolling-origin errors.
+
+    Parameters
+    ----------
+    errors : numpy.ndarray
+        ``(origins, horizon)`` actual minus forecast [units], NaN where a step was not seen
+        (as from :func:`rolling_errors`).
+
+    Returns
+    -------
+    HorizonErrors
+        All zero when no error was seen.
+
+    >>> spread(np.array([[1.0, 2.0], [-1.0, np.nan]])).sd.tolist()
+    [1.0, 2.0]
+    """
+    horizon = errors.shape[1]
     steps = np.arange(1.0, horizon + 1)
     if not np.isfinite(errors).any():
         zeros = np.zeros(horizon)
