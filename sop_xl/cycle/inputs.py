@@ -348,16 +348,25 @@ def grid_of(
         raise SopError(
             f"{name} has no column {missing[0]} (plan periods changed?): run its step again"
         )
-    values = table[labels].map(lambda v: 0.0 if is_blank(v) else v)
-    try:
+    values = table[labels]
+    try:  # numbers as they are; a cell is looked at one by one only when this fails
         grid = values.astype(float)
     except (TypeError, ValueError):
-        bad = values.map(lambda v: not isinstance(v, (int, float, np.number))).stack()
-        row, col = bad[bad].index[0]
-        where = "" if name == "the table" else f"{name} "
-        raise SopError(
-            f"{where}row {row} {col}: must be a number; got {show(values.at[row, col])}"
-        ) from None
+        grid = None
+    if grid is not None and grid.isna().to_numpy().any():  # blanks (None, NaN) are 0
+        holes = values.to_numpy(dtype=object)[grid.isna().to_numpy()]
+        grid = grid.fillna(0.0) if all(is_blank(v) for v in holes) else None
+    if grid is None:  # blank texts are 0 too; anything else names its cell
+        values = values.map(lambda v: 0.0 if is_blank(v) else v)
+        try:
+            grid = values.astype(float)
+        except (TypeError, ValueError):
+            bad = values.map(lambda v: not isinstance(v, (int, float, np.number))).stack()
+            row, col = bad[bad].index[0]
+            where = "" if name == "the table" else f"{name} "
+            raise SopError(
+                f"{where}row {row} {col}: must be a number; got {show(values.at[row, col])}"
+            ) from None
     grid.index = pd.Index(table[key].map(_text), name=key)
     return grid
 

@@ -11,6 +11,7 @@ tblForecast of an earlier run.
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,6 +42,7 @@ from sop_xl.cycle.steps import (
 )
 from sop_xl.cycle.transaction import Planned, Progress, Session, Writes, transact
 from sop_xl.errors import SopError
+from sop_xl.forecast.batch import start_worker_server
 from sop_xl.forecast.cluster import cluster_executor
 from sop_xl.kpi import KPI
 from sop_xl.workbook.book import Book
@@ -174,6 +176,9 @@ def run_cycle(
     """
     chosen = step_names(steps)
     steps_run = plan(chosen)
+    if scheduler is None and (n_jobs or os.cpu_count() or 1) > 1:
+        if any(step.forecasts for step in steps_run):  # its imports overlap the reading
+            start_worker_server()
     report = CycleReport(steps=chosen)
     timings: dict[str, float] = {}
 

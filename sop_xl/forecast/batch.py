@@ -14,12 +14,15 @@ zero demand; so is every period after its last one up to the last period of the 
 from __future__ import annotations
 
 import math
+import multiprocessing as mp
 import os
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass
+from multiprocessing.context import BaseContext
 from typing import Any
 
 import numpy as np
@@ -122,13 +125,58 @@ def forecast_group(
     return out
 
 
-def die_with_parent(parent_pid: int) -> None:
+WORKER_MODULES = ("sop_xl.forecast.plan",)
+"""What the workers run (statsforecast and the forecasters), imported once by the fork
+server (:func:`start_worker_server`) so that every worker starts with it."""
+
+
+def _server_context() -> BaseContext | None:
+    """The ``forkserver`` start method where the system has it (Linux), else None (the
+    platform's default: spawn on Windows and macOS, which start clean processes anyway).
+
+    Why: a worker forked from this process would inherit its memory, the open workbook
+    included (2 GiB at 10,000 items), and every page Python touches there (reference counts)
+    is copied. The fork server is a fresh interpreter that imported only
+    :data:`WORKER_MODULES`; workers forked from it share its pages and nothing else.
+    """
+    if sys.platform.startswith("linux") and "forkserver" in mp.get_all_start_methods():
+        return mp.get_context("forkserver")
+    return None
+
+
+def start_worker_server() -> None:
+    """Start the fork server the local workers come from, if not running yet.
+
+    It imports :data:`WORKER_MODULES` in its own process while this one goes on (reading the
+    workbook), so a forecast started later finds it ready. Safe to call more than once.
+    """
+    context = _server_context()
+    if context is None:
+        return
+    from multiprocessing import forkserver
+
+    context.set_forkserver_preload(list(WORKER_MODULES))  # no effect once it runs
+    forkserver.ensure_running()
+
+
+def _server_pid() -> int | None:
+    """The fork server's process id (the parent of the workers), None when unknown."""
+    from multiprocessing import forkserver
+
+    pid = getattr(getattr(forkserver, "_forkserver", None), "_forkserver_pid", None)
+    return pid if isinstance(pid, int) else None
+
+
+def die_with_parent(parent_pid: int, server_pid: int | None = None) -> None:
     """Pool initializer: end this worker process when the process that started it dies.
 
     A killed ``sop-xl run`` must not leave its workers computing for nobody. On Linux the
-    kernel sends the worker SIGKILL when its parent dies (``prctl(PR_SET_PDEATHSIG)``);
-    everywhere, a daemon thread waits on the parent's sentinel (``multiprocessing``'s handle
-    on the parent process) and ends the worker when it fires.
+    kernel sends the worker SIGKILL when its parent dies (``prctl(PR_SET_PDEATHSIG)``): the
+    process that started the pool (``parent_pid``) or, with ``server_pid``, the fork server,
+    which exits when that process does (its end of a pipe closes). A worker whose parent died
+    before the line above took effect ends at once. Elsewhere (spawned workers), a daemon
+    thread waits on the parent's sentinel (``multiprocessing``'s handle on the parent
+    process) and ends the worker when it fires.
     """
     import multiprocessing
 
@@ -142,8 +190,13 @@ def die_with_parent(parent_pid: int) -> None:
             libc.prctl(pr_set_pdeathsig, int(signal.SIGKILL), 0, 0, 0)
         except (OSError, AttributeError):  # no prctl (musl builds without it, sandboxes)
             pass
-    if os.name == "posix" and os.getppid() != parent_pid:
+    if os.name == "posix" and os.getppid() != (server_pid or parent_pid):
         os._exit(1)  # the parent died before the line above took effect
+    if server_pid is not None:  # the server outlives that process while its workers run
+        threading.Thread(
+            target=_watch_pid, args=(parent_pid,), name="sop-xl parent watch", daemon=True
+        ).start()
+        return
     parent = multiprocessing.parent_process()
     if parent is not None:
 
@@ -152,6 +205,31 @@ def die_with_parent(parent_pid: int) -> None:
             os._exit(1)
 
         threading.Thread(target=watch, name="sop-xl parent watch", daemon=True).start()
+
+
+def _watch_pid(pid: int) -> None:
+    """End this process when process ``pid`` ends (a thread's target; Linux).
+
+    A process descriptor (``pidfd_open``) becomes readable when the process ends; where the
+    kernel has none, the process is looked up every half second.
+    """
+    import select
+
+    try:
+        handle = os.pidfd_open(pid)
+    except ProcessLookupError:
+        os._exit(1)
+    except (AttributeError, OSError):  # no pidfd (a kernel before 5.3)
+        while True:
+            try:
+                os.kill(pid, 0)
+            except ProcessLookupError:
+                os._exit(1)
+            except PermissionError:
+                pass
+            time.sleep(0.5)
+    select.select([handle], [], [])
+    os._exit(1)
 
 
 _prctl: Callable[..., int] | None = None
@@ -179,10 +257,25 @@ def _arm_forked_children() -> None:
 
 
 def process_pool(workers: int) -> ProcessPoolExecutor:
-    """A local process pool whose workers end when this process dies (:func:`die_with_parent`)."""
-    _arm_forked_children()
+    """A local process pool whose workers end when this process dies (:func:`die_with_parent`).
+
+    On Linux the workers come from the fork server (:func:`start_worker_server`), not from
+    this process: they do not carry its memory (an open workbook).
+    """
+    context = _server_context()
+    server = None
+    if context is not None:
+        start_worker_server()
+        server = _server_pid()
+        if server is None:  # cannot check the workers' parent: fork them from here
+            context = None
+    if context is None:
+        _arm_forked_children()
     return ProcessPoolExecutor(
-        max_workers=workers, initializer=die_with_parent, initargs=(os.getpid(),)
+        max_workers=workers,
+        mp_context=context,
+        initializer=die_with_parent,
+        initargs=(os.getpid(), server),
     )
 
 

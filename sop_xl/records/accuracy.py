@@ -208,22 +208,29 @@ def accuracy_table(
         )
     ]
     family_of = families.astype(object).where(families.notna(), None)
+    frames = {lag: pairs[lag] if lag in pairs else _empty() for lag in lags}
+    # each item's rows, in their order, found once (not one scan of the pairs per item)
+    by_item = {lag: dict(list(frame.groupby("item", sort=False))) for lag, frame in frames.items()}
     rows: list[dict[str, object]] = []
 
-    def add(level: str, name: str, family: object, selector) -> None:
+    def add(level: str, name: str, family: object, part) -> None:
         row: dict[str, object] = {"Level": level, "Name": name, "Family": family}
         for lag in lags:
-            frame = pairs.get(lag, _empty())
-            row.update(_group_row(frame[selector(frame)], lag))
+            row.update(_group_row(part(lag), lag))
         rows.append(row)
 
-    add("total", "Total", None, lambda f: np.ones(len(f), dtype=bool))
+    add("total", "Total", None, lambda lag: frames[lag])
     for family in pd.unique(family_of.dropna()):
         members = set(family_of.index[family_of == family])
-        add("family", str(family), family, lambda f, m=members: f["item"].isin(m).to_numpy())
+        add(
+            "family",
+            str(family),
+            family,
+            lambda lag, m=members: frames[lag][frames[lag]["item"].isin(m).to_numpy()],
+        )
     items_first = len(rows)
     for item, family in family_of.items():
-        add("item", str(item), family, lambda f, i=item: (f["item"] == i).to_numpy())
+        add("item", str(item), family, lambda lag, i=item: by_item[lag].get(i, frames[lag][:0]))
     out = pd.DataFrame(rows).reindex(columns=["Level", "Name", "Family", *metric_columns])
     head, items = out.iloc[:items_first], out.iloc[items_first:]
     key = f"Lag{lags[0]}OverrideFVA"

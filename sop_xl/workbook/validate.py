@@ -80,8 +80,8 @@ def _numbers(frame: pd.DataFrame, column: schema.Column, report: _Collector) -> 
     """
     rule = column.rule or schema.Rule()
     what = rule.label or column.name
-    out = pd.Series(float("nan"), index=frame.index, dtype=float)
-    for row, value in frame[column.name].items():
+    out = [float("nan")] * len(frame)  # filled by position, a Series at the end
+    for i, (row, value) in enumerate(frame[column.name].items()):
         if is_blank(value):
             if rule.filled:
                 report.add("error", row, column.name, value, f"{what} is blank")
@@ -94,8 +94,8 @@ def _numbers(frame: pd.DataFrame, column: schema.Column, report: _Collector) -> 
             report.add(rule.severity, row, column.name, value, _outside(rule, what, value))
             if rule.severity == "error":
                 continue
-        out[row] = float(value)
-    return out
+        out[i] = float(value)
+    return pd.Series(out, index=frame.index, dtype=float)
 
 
 def _outside(rule: schema.Rule, what: str, value: Any) -> str:
@@ -154,9 +154,9 @@ def _rule_periods(
     """A period column of a rule (blanks allowed unless ``filled``) as timestamps, NaT where
     blank or bad; what does not name a period is reported with the parser's message."""
     rule = column.rule or schema.Rule()
-    out = pd.Series(pd.NaT, index=frame.index, dtype="datetime64[ns]")
+    out: list[Any] = [pd.NaT] * len(frame)  # filled by position, a Series at the end
     first, last = schema.PERIOD_YEARS
-    for row, value in frame[column.name].items():
+    for i, (row, value) in enumerate(frame[column.name].items()):
         if is_blank(value):
             if rule.filled:
                 report.add("error", row, column.name, value, f"{column.name} is blank")
@@ -170,8 +170,8 @@ def _rule_periods(
             message = f"{column.name} must be in the years {first} to {last}; got {show(value)}"
             report.add("error", row, column.name, value, message)
             continue
-        out[row] = parsed
-    return out
+        out[i] = parsed
+    return pd.Series(out, index=frame.index, dtype="datetime64[ns]")
 
 
 def _in_order(
@@ -209,9 +209,9 @@ def _referred(
 
 def _periods(frame: pd.DataFrame, column: str, period_type: str, report: _Collector) -> pd.Series:
     """The column as period timestamps (NaT where bad), reporting what is off the grid."""
-    out = pd.Series(pd.NaT, index=frame.index, dtype="datetime64[ns]")
+    out: list[Any] = [pd.NaT] * len(frame)  # filled by position, a Series at the end
     seen: dict[Any, pd.Timestamp | str] = {}  # the same few periods repeat on every item
-    for row, value in frame[column].items():
+    for i, (row, value) in enumerate(frame[column].items()):
         if is_blank(value):
             report.add("error", row, column, value, "Period is blank")
             continue
@@ -229,8 +229,8 @@ def _periods(frame: pd.DataFrame, column: str, period_type: str, report: _Collec
             message = f"period must be in the years {first} to {last}; got {show(value)}"
             report.add("error", row, column, value, message)
         else:
-            out[row] = parsed
-    return out
+            out[i] = parsed
+    return pd.Series(out, index=frame.index, dtype="datetime64[ns]")
 
 
 def _texts(frame: pd.DataFrame, column: str) -> pd.Series:
