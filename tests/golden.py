@@ -15,7 +15,10 @@ and events (issue 15): the demo's rice cooker KI-107 launched in 2024-04 and ram
 fryer KI-112 ramping up on the same curve as its like item (Method ``like item``), HE-109's
 phase-out an EndPeriod instead of a -100% adjustment, and tblForecast's EventsRemoved column
 (the demo's own data changed, so every table downstream of its actuals moved; the forecasts of
-the other items did not). Regenerate:
+the other items did not); safety stock from each item's rolling-origin forecast errors
+(issue 15 item 2: SigmaSource ``forecast_errors``, the Student-t widening with the spread's
+effective degrees of freedom), so tblSupplyPlan and everything downstream of it moved.
+Regenerate:
 ``sop-xl demo d.xlsx`` (golden_demo), then on a copy ``sop-xl run``, ``snapshot``,
 ``roll-forward``, ``run`` (golden_records);
 :func:`differences` lists where two captures disagree. Tables that hold the time of a run
