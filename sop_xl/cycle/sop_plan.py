@@ -296,6 +296,16 @@ def ratio_row(load: pd.Series, available: pd.Series) -> pd.Series:
     return load / available.where(available > 0)
 
 
+def _at(series: pd.Series, periods: pd.Index) -> pd.Series:
+    """``series[periods]`` by position: a list of labels costs pandas milliseconds per call,
+    and the plan asks it for every measure, family and bucket. A missing label raises as
+    ``series[periods]`` does."""
+    positions = series.index.get_indexer(periods)
+    if (positions < 0).any():
+        return series[periods]
+    return series.iloc[positions]
+
+
 def sop_plan_step(
     inputs: CycleInputs,
     demand_table: pd.DataFrame,
@@ -322,6 +332,7 @@ def sop_plan_step(
     notes: list[str] = []
     if not shared:
         notes.append("tblSOPPlan: the families have different units; the total is in value only")
+    bucket_periods = [pd.Index(periods) for periods in cal.buckets.values()]  # built once
     for family in blocks:
         key = None if family == TOTAL else family
         (util, (load, available)), util_unit = _utilization(grids, key)
@@ -331,13 +342,14 @@ def sop_plan_step(
             if key is None and not shared and measure in IN_UNITS:
                 continue
             series = values[measure]
-            shown = [series.get(p, np.nan) for p in cal.shown]
+            shown = series.reindex(cal.shown).tolist()
             buckets = []
-            for periods in cal.buckets.values():
+            for periods in bucket_periods:
                 if measure == "Capacity utilization":
-                    buckets.append(ratio_of_sums(load[periods], available[periods]))
+                    buckets.append(ratio_of_sums(_at(load, periods), _at(available, periods)))
                 else:
-                    buckets.append(bucket_value(series[periods], BUCKET_RULES.get(measure, "sum")))
+                    rule = BUCKET_RULES.get(measure, "sum")
+                    buckets.append(bucket_value(_at(series, periods), rule))
             decimals = 4 if measure == "Capacity utilization" else 2
             numbers = np.round(np.array(shown + buckets, dtype=float), decimals)
             shown_unit = {"Capacity utilization": util_unit, "Days of supply": "days"}.get(
