@@ -273,3 +273,34 @@ def test_forecast_workers_die_with_a_killed_run(tmp_path):
     for pid in alive:  # do not leave them behind on failure either
         os.kill(pid, signal.SIGKILL)
     assert not alive  # before: still there 27 minutes later
+
+
+SERVED = """
+import time
+from sop_xl.forecast import batch
+assert batch.start_worker_server(above=0)  # as for a big workbook: workers from the server
+list(batch.map_tasks(time.sleep, [120, 120], n_jobs=2))
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc; fork server")
+def test_workers_of_the_fork_server_die_with_a_killed_run():
+    run = subprocess.Popen([sys.executable, "-c", SERVED], env=ENV)
+    workers: set[int] = set()
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and run.poll() is None:
+        children = _children(run.pid)
+        workers |= children | set().union(*map(_children, children))
+        if len(workers - children) >= 2:  # the server's two workers are sleeping
+            break
+        time.sleep(0.05)
+    assert len(workers - _children(run.pid)) >= 2, "no workers forked by a server"
+    run.send_signal(signal.SIGKILL)
+    run.wait()
+    deadline = time.monotonic() + 20
+    while any(map(_alive, workers)) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    alive = [pid for pid in workers if _alive(pid)]
+    for pid in alive:
+        os.kill(pid, signal.SIGKILL)
+    assert not alive

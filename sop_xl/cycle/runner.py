@@ -177,7 +177,7 @@ def run_cycle(
     chosen = step_names(steps)
     steps_run = plan(chosen)
     if scheduler is None and (n_jobs or os.cpu_count() or 1) > 1:
-        if any(step.forecasts for step in steps_run):  # its imports overlap the reading
+        if any(step.forecasts for step in steps_run):  # a big book: its imports overlap reading
             start_worker_server()
     report = CycleReport(steps=chosen)
     timings: dict[str, float] = {}
