@@ -250,7 +250,7 @@ def test_forecast_workers_die_with_a_killed_run(tmp_path):
         [sys.executable, "-m", "sop_xl", "run", str(path), "--jobs", "2"],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
-        env=ENV,
+        env={**ENV, "SOP_XL_CACHE": "0"},  # forecast every item: none from the results cache
     )
     workers: set[int] = set()  # and the fork server they come from (Linux)
     deadline = time.monotonic() + 300
