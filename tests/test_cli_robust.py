@@ -243,6 +243,20 @@ def _alive(pid: int) -> bool:
     return state not in ("Z", "X")  # a zombie has exited; only its exit code is left
 
 
+def _survivors_of_a_kill(run: subprocess.Popen, workers: set[int]) -> list[int]:
+    """Kill -9 ``run``, give its ``workers`` 20 s to end, and return those still alive (killed
+    then, so that a failing test leaves none behind)."""
+    run.send_signal(signal.SIGKILL)
+    run.wait()
+    deadline = time.monotonic() + 20
+    while any(map(_alive, workers)) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    alive = [pid for pid in workers if _alive(pid)]
+    for pid in alive:
+        os.kill(pid, signal.SIGKILL)
+    return alive
+
+
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
 def test_forecast_workers_die_with_a_killed_run(tmp_path):
     path = write_demo(tmp_path / "plan.xlsx")
@@ -264,14 +278,7 @@ def test_forecast_workers_die_with_a_killed_run(tmp_path):
         time.sleep(0.05)
     assert workers, "the run ended before its forecast started workers"
     time.sleep(1.0)  # the workers are forecasting now
-    run.send_signal(signal.SIGKILL)
-    run.wait()
-    deadline = time.monotonic() + 20
-    while any(map(_alive, workers)) and time.monotonic() < deadline:
-        time.sleep(0.1)
-    alive = [pid for pid in workers if _alive(pid)]
-    for pid in alive:  # do not leave them behind on failure either
-        os.kill(pid, signal.SIGKILL)
+    alive = _survivors_of_a_kill(run, workers)
     assert not alive  # before: still there 27 minutes later
 
 
@@ -295,12 +302,4 @@ def test_workers_of_the_fork_server_die_with_a_killed_run():
             break
         time.sleep(0.05)
     assert len(workers - _children(run.pid)) >= 2, "no workers forked by a server"
-    run.send_signal(signal.SIGKILL)
-    run.wait()
-    deadline = time.monotonic() + 20
-    while any(map(_alive, workers)) and time.monotonic() < deadline:
-        time.sleep(0.1)
-    alive = [pid for pid in workers if _alive(pid)]
-    for pid in alive:
-        os.kill(pid, signal.SIGKILL)
-    assert not alive
+    assert not _survivors_of_a_kill(run, workers)
